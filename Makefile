@@ -1,0 +1,59 @@
+# Consult: `make run` serves the demo; `make test` runs every test. `make help` lists the rest.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+VENDOR := static/vendor
+export CONSULT_DATA_DIR ?= var
+
+.PHONY: help install vendor run serve test lint format clean bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/'
+
+$(BIN)/consult: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(VENDOR)/.stamp: node_modules/.package-lock.json
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons $(VENDOR)/htmx
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css $(VENDOR)/bootstrap/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/bootstrap/
+	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts $(VENDOR)/bootstrap-icons/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	touch $@
+
+install: $(BIN)/consult vendor ## create .venv and install Python and front-end dependencies
+
+vendor: $(VENDOR)/.stamp ## copy Bootstrap, Bootstrap Icons and htmx from npm into static/vendor
+
+run: install ## migrate the embedded database, load the demo and serve on http://127.0.0.1:8000
+	$(BIN)/consult migrate
+	$(BIN)/consult demo
+	$(BIN)/consult serve
+
+serve: install ## serve without loading the demo
+	$(BIN)/consult serve
+
+test: install ## run the whole suite (again on PostgreSQL when CONSULT_TEST_DATABASE_URL is set)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: install ## check style
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## fix style
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean: ## remove the virtualenv, front-end packages and local data
+	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -1,0 +1,1 @@
+"""Consult: open standard-setting on one Starlette server."""

@@ -1,0 +1,47 @@
+"""Queueing email: rendered in the recipient's language and written to the outbox table in the
+caller's transaction, so a message exists exactly when the change behind it does."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sqlmodel import Session
+
+from consult import i18n
+from consult.mail.models import OutboxMessage
+
+
+class Outbox:
+    def __init__(self, settings, templates_dir) -> None:
+        self.settings = settings
+        self.templates = Environment(
+            loader=FileSystemLoader(templates_dir / "email"),
+            autoescape=False,  # noqa: S701 - plain-text mail; nothing here is HTML
+            extensions=["jinja2.ext.i18n"],
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+        )
+        self.templates.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+        self.templates.globals["base_url"] = settings.base_url
+
+    def render(self, name: str, context: dict[str, Any], language: str) -> tuple[str, str]:
+        with i18n.use_locale(language):
+            subject = self.templates.get_template(f"{name}/subject.txt").render(context)
+            body = self.templates.get_template(f"{name}/body.txt").render(context)
+        return " ".join(subject.split()), body
+
+    def queue(
+        self, session: Session, to: str, name: str, context: dict[str, Any], language: str = "en"
+    ) -> OutboxMessage:
+        subject, body = self.render(name, context, language)
+        domain = self.settings.mail_from.rpartition("@")[2].strip("> ") or "localhost"
+        message = OutboxMessage(
+            message_id=f"<{uuid.uuid4().hex}@{domain}>",
+            to_address=to,
+            subject=subject,
+            body_text=body,
+        )
+        session.add(message)
+        return message

@@ -1,0 +1,280 @@
+"""The web layer shared by every domain: views, templates, CSRF, flash messages, forms.
+
+A view is a plain function `view(ctx) -> Response` wrapped by `@view`: the wrapper reads and
+CSRF-checks the form, then runs the function in a worker thread inside one database
+transaction that commits only when the response is a success.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime as babel_format_datetime
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from consult import i18n
+from consult.accounts.models import STAKEHOLDER_CATEGORIES, User
+from consult.errors import DomainError
+from consult.markdown import render_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+MAX_FORM_BYTES = 1024 * 1024
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+class CsrfError(Exception):
+    """The form came without the token this browser session was given."""
+
+
+@dataclass
+class Ctx:
+    """What a view gets: the request, its form, its database session and who is asking."""
+
+    request: Request
+    db: Session
+    user: User | None
+    form: FormData | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def app(self):
+        return self.request.app
+
+    @property
+    def settings(self):
+        return self.request.app.state.settings
+
+    @property
+    def outbox(self):
+        return self.request.app.state.outbox
+
+    def param(self, name: str) -> str:
+        return self.request.path_params[name]
+
+    def value(self, name: str, default: str = "") -> str:
+        """A text field of the form, with surrounding whitespace kept for the user's text."""
+        if self.form is None:
+            return default
+        value = self.form.get(name, default)
+        return value if isinstance(value, str) else default
+
+    def upload(self, name: str) -> UploadFile | None:
+        value = self.form.get(name) if self.form is not None else None
+        return value if isinstance(value, UploadFile) else None
+
+    def url(self, name: str, **params: Any) -> str:
+        return str(self.request.app.url_path_for(name, **params))
+
+    def flash(self, message: Any, category: str = "success") -> None:
+        self.request.session.setdefault("flash", []).append([str(message), category])
+
+
+def view(func: Callable[[Ctx], Response] | None = None, *, upload: bool = False):
+    """Wrap a sync view. `upload=True` allows multipart bodies up to MAX_UPLOAD_BYTES."""
+
+    def decorate(func: Callable[[Ctx], Response]):
+        @functools.wraps(func)
+        async def endpoint(request: Request) -> Response:
+            form = None
+            if request.method == "POST":
+                form = await _read_form(request, upload)
+                if not _csrf_ok(request, form):
+                    return await run_in_threadpool(_csrf_failure, request, form)
+            return await run_in_threadpool(_run, func, request, form)
+
+        return endpoint
+
+    return decorate(func) if func is not None else decorate
+
+
+async def _read_form(request: Request, upload: bool) -> FormData:
+    limit = MAX_UPLOAD_BYTES if upload else MAX_FORM_BYTES
+    return await request.form(max_files=1 if upload else 0, max_fields=200, max_part_size=limit)
+
+
+def _csrf_ok(request: Request, form: FormData) -> bool:
+    expected = request.session.get("csrf")
+    given = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+    return bool(expected) and isinstance(given, str) and secrets.compare_digest(expected, given)
+
+
+def _run(func: Callable[[Ctx], Response], request: Request, form: FormData | None) -> Response:
+    i18n.set_locale(request.state.locale)
+    database = request.app.state.db
+    with database.session(write=request.method == "POST") as session:
+        ctx = Ctx(request=request, db=session, user=current_user(session, request), form=form)
+        try:
+            response = func(ctx)
+        except DomainError as error:
+            session.rollback()
+            return error_page(request, error.status_code, error.message)
+        # A refused request leaves nothing behind, even what a service flushed before refusing.
+        if response.status_code >= 400:
+            session.rollback()
+        return response
+
+
+def current_user(session: Session, request: Request) -> User | None:
+    user_id = request.session.get("user_id")
+    if not isinstance(user_id, int):
+        return None
+    return session.get(User, user_id)
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _csrf_failure(request: Request, form: FormData) -> Response:
+    i18n.set_locale(request.state.locale)
+    # Give the person back what they wrote, in a form with a fresh token, so nothing is lost.
+    fields = [
+        (name, value)
+        for name, value in form.multi_items()
+        if name != CSRF_FIELD and isinstance(value, str)
+    ]
+    return render(
+        request,
+        "errors/csrf.html",
+        {"fields": fields, "action": request.url.path},
+        status_code=403,
+    )
+
+
+def is_htmx(request: Request) -> bool:
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true"
+        and headers.get("hx-boosted") != "true"
+        and headers.get("hx-history-restore-request") != "true"
+    )
+
+
+def render(
+    request: Request,
+    page: str,
+    context: dict[str, Any] | None = None,
+    *,
+    partial: str | None = None,
+    status_code: int = 200,
+    user: User | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """Render `page`, or only `partial` when htmx asked for a fragment. The page includes the
+    same partial, so both stay one template."""
+    templates: Environment = request.app.state.templates
+    use_partial = partial is not None and is_htmx(request)
+    template = templates.get_template(partial if use_partial else page)
+    values = {"request": request, "current_user": user, **(context or {})}
+    if not use_partial:
+        values["flashes"] = request.session.pop("flash", [])
+    html = template.render(values)
+    response = HTMLResponse(html, status_code=status_code, headers=headers)
+    response.headers["Vary"] = "HX-Request, Cookie"
+    return response
+
+
+def page(ctx: Ctx, template: str, context: dict[str, Any] | None = None, **kwargs) -> HTMLResponse:
+    return render(ctx.request, template, {"ctx": ctx, **(context or {})}, user=ctx.user, **kwargs)
+
+
+def redirect(url: str, status_code: int = 303) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status_code)
+
+
+def hx_redirect(request: Request, url: str) -> Response:
+    """Redirect a plain form post with 303; tell htmx to navigate instead."""
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+def with_next(url: str, next_path: str) -> str:
+    return f"{url}?{urlencode({'next': next_path})}"
+
+
+def safe_next(path: str | None, default: str = "/") -> str:
+    """Only same-site paths may be a destination after sign-in."""
+    if not path or not isinstance(path, str):
+        return default
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
+        return default
+    return path[:500]
+
+
+def error_page(request: Request, status_code: int, message: Any) -> HTMLResponse:
+    return render(
+        request,
+        "errors/error.html",
+        {"status_code": status_code, "message": str(message)},
+        status_code=status_code,
+    )
+
+
+# --- template helpers -------------------------------------------------------------------------
+
+
+def format_instant(value: datetime | None, fmt: str = "medium") -> Markup:
+    """An instant as a <time> element: written in UTC, turned into the viewer's own timezone by
+    static/consult.js where scripts run."""
+    if value is None:
+        return Markup("")
+    locale = i18n.current_locale()
+    text = babel_format_datetime(value, format=fmt, tzinfo=ZoneInfo("UTC"), locale=locale)
+    iso = value.isoformat()
+    return Markup('<time datetime="{}" data-localize="{}">{} UTC</time>').format(iso, fmt, text)
+
+
+def category_label(code: str | None) -> str:
+    label = STAKEHOLDER_CATEGORIES.get(code or "")
+    return str(label) if label else ""
+
+
+def make_templates(settings) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.globals.update(
+        url=lambda request, name, **params: str(request.app.url_path_for(name, **params)),
+        static=lambda path: f"/static/{path}",
+        csrf_token=csrf_token,
+        current_locale=i18n.current_locale,
+        language_names=i18n.LANGUAGE_NAMES,
+        languages=settings.languages,
+        country_name=i18n.country_name,
+        category_label=category_label,
+        settings=settings,
+    )
+    env.filters["instant"] = format_instant
+    # render_markdown refuses raw HTML, so its output is safe to mark as such.
+    env.filters["markdown"] = lambda text: Markup(render_markdown(text))  # noqa: S704
+    env.filters["nl2br"] = lambda text: Markup("<br>").join(escape(text).split("\n"))
+    return env

@@ -57,3 +57,19 @@ format: install ## fix style
 
 clean: ## remove the virtualenv, front-end packages and local data
 	rm -rf $(VENV) node_modules $(VENDOR) var
+
+# --- translations -----------------------------------------------------------------------------
+
+LOCALE := consult/locale
+POT := $(LOCALE)/messages.pot
+
+.PHONY: messages
+
+messages: $(BIN)/consult ## extract translatable strings into consult/locale/messages.pot and update each language's messages.po
+	$(BIN)/pybabel -q extract --mapping-file=babel.cfg --project=Consult \
+		--header-comment="# Translations template for Consult." \
+		--no-location --sort-output --output-file=$(POT).tmp .
+	sed '/^"POT-Creation-Date: /d' $(POT).tmp > $(POT)
+	rm $(POT).tmp
+	$(BIN)/pybabel -q update --input-file=$(POT) --output-dir=$(LOCALE) \
+		--no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date

@@ -52,6 +52,10 @@ class Database:
     """Owns the engine; hands out sessions. One per application."""
 
     def __init__(self, settings: Settings) -> None:
+        # Every table must be on the metadata before the first flush, whichever domain a
+        # command happens to import.
+        import consult.models  # noqa: F401
+
         self.settings = settings
         self.engine = make_engine(settings)
 

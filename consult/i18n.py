@@ -15,6 +15,7 @@ from pathlib import Path
 from babel import Locale, negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -83,7 +84,16 @@ class LazyString:
 
     def __str__(self) -> str:
         text = gettext(self.message)
-        return text % self.params if self.params else text
+        if not self.params:
+            return text
+        # Numbers are written the reader's way: 20,000 in English, 20 000 in French.
+        params = {
+            name: format_decimal(value, locale=current_locale())
+            if isinstance(value, int)
+            else str(value)
+            for name, value in self.params.items()
+        }
+        return text % params
 
     def __html__(self) -> str:
         from markupsafe import escape

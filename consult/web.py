@@ -23,6 +23,8 @@ from markupsafe import Markup, escape
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -93,12 +95,15 @@ def view(func: Callable[[Ctx], Response] | None = None, *, upload: bool = False)
     def decorate(func: Callable[[Ctx], Response]):
         @functools.wraps(func)
         async def endpoint(request: Request) -> Response:
-            form = None
-            if request.method == "POST":
-                form = await _read_form(request, upload)
+            if request.method != "POST":
+                return await run_in_threadpool(_run, func, request, None)
+            form = await _read_form(request, upload)
+            try:
                 if not _csrf_ok(request, form):
                     return await run_in_threadpool(_csrf_failure, request, form)
-            return await run_in_threadpool(_run, func, request, form)
+                return await run_in_threadpool(_run, func, request, form)
+            finally:
+                await form.close()  # uploaded files are spooled to disk
 
         return endpoint
 
@@ -106,8 +111,17 @@ def view(func: Callable[[Ctx], Response] | None = None, *, upload: bool = False)
 
 
 async def _read_form(request: Request, upload: bool) -> FormData:
+    """The form, refused with 413 before parsing when the body is over the limit."""
     limit = MAX_UPLOAD_BYTES if upload else MAX_FORM_BYTES
-    return await request.form(max_files=1 if upload else 0, max_fields=200, max_part_size=limit)
+    declared = request.headers.get("content-length", "")
+    size = int(declared) if declared.isdigit() else len(await request.body())
+    # Multipart framing adds a little to the file itself.
+    if size > limit + (64 * 1024 if upload else 0):
+        raise HTTPException(413)
+    try:
+        return await request.form(max_files=1 if upload else 0, max_fields=200, max_part_size=limit)
+    except MultiPartException as error:
+        raise HTTPException(400, str(error)) from None
 
 
 def _csrf_ok(request: Request, form: FormData) -> bool:

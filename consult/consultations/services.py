@@ -262,14 +262,14 @@ def validate_comment(values: dict[str, str]) -> dict[str, str]:
     elif len(cleaned["body"]) > MAX_COMMENT:
         errors["body"] = _l(
             "Your comment is %(length)s characters long; the limit is %(limit)s. Shorten it or split it into two comments.",
-            length=f"{len(cleaned['body']):,}",
-            limit=f"{MAX_COMMENT:,}",
+            length=len(cleaned["body"]),
+            limit=MAX_COMMENT,
         )
     if len(cleaned["proposed_change"]) > MAX_COMMENT:
         errors["proposed_change"] = _l(
             "The proposed change is %(length)s characters long; the limit is %(limit)s.",
-            length=f"{len(cleaned['proposed_change']):,}",
-            limit=f"{MAX_COMMENT:,}",
+            length=len(cleaned["proposed_change"]),
+            limit=MAX_COMMENT,
         )
     if cleaned["publication"] not in PUBLICATION_CHOICES:
         errors["publication"] = _l("Choose whether and how your comment may be published.")
@@ -337,13 +337,12 @@ def record_on_behalf(
     session: Session,
     outbox,
     consultation: Consultation,
-    clause: Clause,
     staff: User,
     values: dict[str, str],
-    received_at: datetime | None = None,
 ) -> Comment:
     """The secretariat records a comment that came by email, letter, workshop or community
-    meeting. Allowed after closing; a comment received after the close is marked late."""
+    meeting. Allowed after closing; a comment received after the close is marked late.
+    Raises ValidationError naming every field that is wrong."""
     from consult.accounts.models import STAKEHOLDER_CATEGORIES
     from consult.accounts.services import normalize_email
 
@@ -353,6 +352,18 @@ def record_on_behalf(
     except ValidationError as error:
         errors.update(error.errors)
         cleaned = {}
+    try:
+        clause = get_clause(session, consultation, values.get("clause", ""))
+    except NotFound:
+        errors["clause"] = _l("Choose the clause the comment is about.")
+    received_at = utcnow()
+    if values.get("received_at", "").strip():
+        try:
+            received_at = parse_instant(
+                values["received_at"], "received_at", values.get("timezone") or "UTC"
+            )
+        except ValidationError as error:
+            errors.update(error.errors)
     name = values.get("author_name", "").strip()
     email = normalize_email(values.get("author_email", ""))
     source = values.get("source", "")
@@ -367,7 +378,6 @@ def record_on_behalf(
         errors["author_email"] = _l(
             "Enter an email address such as name@example.org, or leave it empty."
         )
-    received_at = received_at or utcnow()
     if received_at > utcnow() + timedelta(minutes=5):
         errors["received_at"] = _l("The date received cannot be in the future.")
     if errors:

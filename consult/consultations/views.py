@@ -254,24 +254,11 @@ def record_on_behalf(ctx: Ctx) -> Response:
         )
     values = {name: ctx.value(name) for name in ON_BEHALF_FIELDS}
     try:
-        clause = services.get_clause(ctx.db, summary.consultation, values["clause"])
-        received_at = (
-            services.parse_instant(
-                values["received_at"], "received_at", values["timezone"] or "UTC"
-            )
-            if values["received_at"].strip()
-            else None
-        )
         comment = services.record_on_behalf(
-            ctx.db, ctx.outbox, summary.consultation, clause, ctx.user, values, received_at
+            ctx.db, ctx.outbox, summary.consultation, ctx.user, values
         )
     except ValidationError as error:
         context = _on_behalf_context(ctx, summary, values, error.errors)
-        return page(ctx, "consultations/on_behalf.html", context, status_code=422)
-    except services.NotFound:
-        context = _on_behalf_context(
-            ctx, summary, values, {"clause": _l("Choose the clause the comment is about.")}
-        )
         return page(ctx, "consultations/on_behalf.html", context, status_code=422)
     ctx.flash(
         _l("Recorded as %(ref)s.", ref=comment.reference)

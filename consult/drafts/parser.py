@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from consult.i18n import LazyString
+from consult.i18n import lazy_gettext as _l
 from consult.markdown import parser, render_markdown
 
 NUMBERED = re.compile(r"^(?:principle\s+)?(\d+(?:\.\d+)*)\.?(?:\s*[:.\-–—]\s*|\s+|$)(.*)$", re.I)
@@ -20,10 +22,10 @@ MAX_KEY_LENGTH = 100
 class DraftParseError(ValueError):
     """The draft cannot be imported; `line` is 1-based when the problem has a place."""
 
-    def __init__(self, message: str, line: int | None = None) -> None:
+    def __init__(self, message: LazyString, line: int | None = None) -> None:
         self.message = message
         self.line = line
-        super().__init__(f"line {line}: {message}" if line else message)
+        super().__init__(f"line {line}: {message}" if line else str(message))
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,11 @@ def _headings(source: str) -> list[_Heading]:
 def parse_draft(source: str) -> list[ParsedClause]:
     """Parse `source`; raises DraftParseError naming the line of the first problem found."""
     if "\x00" in source:
-        raise DraftParseError("the file is not a text file")
+        raise DraftParseError(_l("the file is not a text file"))
     lines = source.splitlines()
     headings = _headings(source)
     if not headings:
-        raise DraftParseError("the draft has no headings, so it has no clauses to comment on")
+        raise DraftParseError(_l("the draft has no headings, so it has no clauses to comment on"))
 
     clauses: list[ParsedClause] = []
     seen: dict[str, int] = {}
@@ -94,14 +96,18 @@ def parse_draft(source: str) -> list[ParsedClause]:
     for position, heading in enumerate(headings):
         number, title = split_heading(heading.text)
         if not title:
-            raise DraftParseError("a heading has no text", heading.line + 1)
+            raise DraftParseError(_l("a heading has no text"), heading.line + 1)
         key = number or _unique_slug(slugify(title), seen)
         if len(key) > MAX_KEY_LENGTH:
-            raise DraftParseError("the clause number is too long", heading.line + 1)
+            raise DraftParseError(_l("the clause number is too long"), heading.line + 1)
         if key in seen:
             raise DraftParseError(
-                f"clause {key} appears twice (first on line {seen[key]}); "
-                "each clause number must be unique",
+                _l(
+                    "clause %(key)s appears twice (first on line %(first)s); "
+                    "each clause number must be unique",
+                    key=key,
+                    first=seen[key],
+                ),
                 heading.line + 1,
             )
         seen[key] = heading.line + 1

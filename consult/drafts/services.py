@@ -37,13 +37,16 @@ def version_code(label: str) -> str:
 
 def decode_draft(data: bytes) -> str:
     if len(data) > MAX_DRAFT_BYTES:
-        raise DraftParseError("the file is larger than 5 MB")
+        raise DraftParseError(_l("the file is larger than 5 MB"))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DraftParseError(
-            f"the file is not UTF-8 text (bad byte at position {error.start}); "
-            "save it as UTF-8 Markdown and try again"
+            _l(
+                "the file is not UTF-8 text (bad byte at position %(position)s); "
+                "save it as UTF-8 Markdown and try again",
+                position=error.start,
+            )
         ) from None
 
 

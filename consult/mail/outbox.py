@@ -16,6 +16,7 @@ from consult.mail.models import OutboxMessage
 class Outbox:
     def __init__(self, settings, templates_dir) -> None:
         self.settings = settings
+        i18n.load_catalogs(settings.languages)
         self.templates = Environment(
             loader=FileSystemLoader(templates_dir / "email"),
             autoescape=False,  # noqa: S701 - plain-text mail; nothing here is HTML

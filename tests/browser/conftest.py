@@ -1,0 +1,176 @@
+"""Browser fixtures: the real app served by uvicorn on loopback (SQLite only, with its mail
+sender delivering to the aiosmtpd `smtp_server`), and Debian's Chromium driven by Playwright.
+
+Without /usr/bin/chromium (or the npm / `make vendor` files) these tests skip, except on CI
+(`CI=true`), where a missing browser is a failure: CI must install it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from consult.app import create_app
+from consult.settings import Settings
+from tests.conftest import _base_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+HTMX_JS = ROOT / "static" / "vendor" / "htmx" / "htmx.min.js"
+BROWSER_DIR = Path(__file__).resolve().parent
+
+
+def on_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when something the browser tests need is missing; on CI, fail instead."""
+    if condition:
+        return
+    if on_ci():
+        pytest.fail(f"{reason} (CI=true: the CI job must provide it)", pytrace=False)
+    pytest.skip(reason)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if BROWSER_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+# --- the live server --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_socket():
+    """A listening socket on a free loopback port, handed to uvicorn (no port race)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    yield sock
+    sock.close()
+
+
+@pytest.fixture
+def live_settings(sqlite_template, tmp_path, smtp_server, live_socket) -> Settings:
+    """A fresh copy of the migrated SQLite database; mail goes to the test SMTP server."""
+    shutil.copy(sqlite_template, tmp_path / "consult.db")
+    port = live_socket.getsockname()[1]
+    return replace(
+        _base_settings(tmp_path, f"sqlite:///{tmp_path / 'consult.db'}"),
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_server.port,
+        base_url=f"http://127.0.0.1:{port}",
+    )
+
+
+@pytest.fixture
+def live_app(live_settings):
+    return create_app(live_settings, run_worker=True)
+
+
+@pytest.fixture
+def live_db(live_app):
+    """The running app's database, for the conftest factories."""
+    return live_app.state.db
+
+
+@pytest.fixture
+def live_server(live_app, live_settings, live_socket):
+    """Serve the app with uvicorn in a background thread; yields its base URL."""
+    require(HTMX_JS.is_file(), f"{HTMX_JS} is missing: run `make vendor`")
+    config = uvicorn.Config(
+        live_app,
+        lifespan="on",
+        ws="none",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [live_socket]}, name="live-server", daemon=True
+    )
+    thread.start()
+    url = live_settings.base_url
+    deadline = time.monotonic() + 15
+    while True:
+        if not thread.is_alive():
+            pytest.fail("the live server stopped while starting; see the captured log")
+        if server.started:
+            try:
+                with urllib.request.urlopen(f"{url}/", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            pytest.fail(f"the live server did not answer on {url} within 15 s")
+        time.sleep(0.05)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=15)
+    assert not thread.is_alive(), "the live server did not shut down"
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def playwright_driver():
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing: install Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def chromium_browser(playwright_driver):
+    browser = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def browser_context(chromium_browser):
+    context = chromium_browser.new_context(locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def browser_page(browser_context):
+    return browser_context.new_page()
+
+
+@pytest.fixture
+def axe_source() -> str:
+    require(AXE_JS.is_file(), f"{AXE_JS} is missing: run `npm ci` at the repository root")
+    return AXE_JS.read_text(encoding="utf-8")

@@ -54,6 +54,9 @@ format: install ## fix style
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+bench: install ## measure search: index 100,000 records, then query latency (bench/results/)
+	$(BIN)/python -m bench.search_bench
+
 clean: ## remove the virtualenv, front-end packages and local data
 	rm -rf $(VENV) node_modules $(VENDOR) var
 

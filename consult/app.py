@@ -18,14 +18,29 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from consult import i18n
 from consult.accounts.routes import routes as account_routes
+from consult.api.base import error_response
+from consult.api.openapi import document as openapi_document
+from consult.api.routes import routes as api_routes
+from consult.consultations import search as consultations_search
 from consult.consultations.models import COMMENT_KINDS, COMMENT_SOURCES, PUBLICATION_CHOICES
 from consult.consultations.routes import routes as consultation_routes
 from consult.db import Database
+from consult.drafts import search as drafts_search
 from consult.drafts.routes import routes as draft_routes
 from consult.mail.outbox import Outbox
 from consult.mail.sender import make_sender, run_sender
+from consult.responses import search as responses_search
+from consult.responses.routes import routes as response_routes
+from consult.search import registry as search_registry
+from consult.search.index import SearchIndex
+from consult.search.labels import FACET_LABELS, facet_value
+from consult.search.routes import routes as search_routes
+from consult.search.worker import run_indexer
 from consult.settings import Settings
 from consult.web import STATIC_DIR, TEMPLATES_DIR, error_page, make_templates
+from governance import api as governance_api
+from governance import search as governance_search
+from governance.routes import routes as governance_routes
 
 log = logging.getLogger(__name__)
 SESSION_DAYS = 14
@@ -53,17 +68,37 @@ class LocaleMiddleware:
         await self.app(scope, receive, send)
 
 
-async def _http_error(request: Request, exc: HTTPException):
+class RejectNulMiddleware:
+    """A NUL byte in an address is never meaningful and PostgreSQL cannot compare text with
+    one: answer 400 before any view runs."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw = scope.get("raw_path") or scope["path"].encode()
+            if b"\x00" in raw or b"%00" in raw or b"%00" in scope.get("query_string", b""):
+                # Raised here, an HTTPException would bypass the handlers: answer directly.
+                await _http_error(Request(scope, receive), HTTPException(400))(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _http_error(request: Request, exc: HTTPException):
     messages = {
         404: i18n.lazy_gettext(
             "There is nothing at this address. Check the link, or start from the home page."
         ),
         405: i18n.lazy_gettext("This address does not accept that kind of request."),
+        400: i18n.lazy_gettext("This address or form contains something we cannot read."),
         413: i18n.lazy_gettext(
             "What you sent is too large. Files can be at most 10 MB and forms 1 MB."
         ),
     }
     message = messages.get(exc.status_code, exc.detail)
+    if request.url.path.startswith("/api/"):
+        return error_response(exc.status_code, "http_error", str(exc.detail))
     return error_page(request, exc.status_code, message)
 
 
@@ -76,6 +111,18 @@ async def _server_error(request: Request, exc: Exception):
     )
 
 
+def register_search_sources() -> None:
+    """Every domain's searchable records. Called by the app and by each command that writes."""
+    search_registry.register(drafts_search.source())
+    for source in [
+        *consultations_search.sources(),
+        *responses_search.sources(),
+        *governance_search.sources(),
+    ]:
+        search_registry.register(source)
+    search_registry.register_scopes(governance_search.scopes)
+
+
 def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlette:
     """Build the application. `run_worker` runs the outbox sender in the app's lifespan; by
     default it follows `settings.embedded_worker`."""
@@ -83,25 +130,32 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
     i18n.load_catalogs(settings.languages)
     database = Database(settings)
     run_worker = settings.embedded_worker if run_worker is None else run_worker
+    register_search_sources()
+    search_index = SearchIndex(settings.data_dir / "search")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = None
+        tasks = []
         if run_worker:
-            task = asyncio.create_task(run_sender(database, make_sender(settings), stop))
+            tasks.append(asyncio.create_task(run_sender(database, make_sender(settings), stop)))
+            tasks.append(asyncio.create_task(run_indexer(database, search_index, stop)))
         try:
             yield
         finally:
             stop.set()
-            if task:
-                await task
+            await asyncio.gather(*tasks)
             database.dispose()
 
     routes = [
         *consultation_routes,
+        *response_routes,
         *account_routes,
         *draft_routes,
+        *governance_routes,
+        *search_routes,
+        *api_routes,
+        *governance_api.routes,
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
@@ -114,6 +168,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
             https_only=settings.https,
         ),
         Middleware(LocaleMiddleware, settings=settings),
+        Middleware(RejectNulMiddleware),
     ]
     app = Starlette(
         routes=routes,
@@ -130,4 +185,9 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
         comment_sources=COMMENT_SOURCES,
     )
     app.state.outbox = Outbox(settings, TEMPLATES_DIR)
+    app.state.search_index = search_index
+    app.state.openapi = openapi_document(
+        governance_api.OPENAPI_PATHS, governance_api.OPENAPI_SCHEMAS
+    )
+    app.state.templates.globals.update(facet_labels=FACET_LABELS, facet_value=facet_value)
     return app

@@ -12,6 +12,10 @@ from consult.settings import Settings
 
 
 def _settings() -> Settings:
+    # Commands that write must queue search updates like the web app does.
+    from consult.app import register_search_sources
+
+    register_search_sources()
     return Settings.from_env()
 
 
@@ -44,19 +48,45 @@ def cmd_serve(args) -> int:
 def cmd_worker(args) -> int:
     from consult.db import Database
     from consult.mail.sender import make_sender, run_sender
+    from consult.search.index import SearchIndex
+    from consult.search.worker import run_indexer
 
     settings = _settings().ensure_secret_key()
     database = Database(settings)
+
+    search_index = SearchIndex(settings.data_dir / "search")
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        print("worker: delivering the outbox", flush=True)
-        await run_sender(database, make_sender(settings), stop)
+        print("worker: delivering the outbox and indexing", flush=True)
+        await asyncio.gather(
+            run_sender(database, make_sender(settings), stop),
+            run_indexer(database, search_index, stop),
+        )
 
     asyncio.run(main())
+    return 0
+
+
+def cmd_reindex(args) -> int:
+    from consult.db import Database
+    from consult.search.index import SearchIndex, expected_documents, rebuild
+
+    settings = _settings()
+    database = Database(settings)
+    total = max(expected_documents(database), 1)
+
+    def progress(kind: str, count: int) -> None:
+        done = min(count / total, 1.0)
+        bar = "#" * int(done * 30)
+        line = f"\r[{bar:<30}] {done:4.0%} {count:>9,} documents ({kind})"
+        print(line, end="", file=sys.stderr, flush=True)
+
+    count = rebuild(database, SearchIndex(settings.data_dir / "search"), progress)
+    print(f"\r[{'#' * 30}] 100% {count:>9,} documents indexed" + " " * 12, file=sys.stderr)
     return 0
 
 
@@ -159,6 +189,9 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_migrate
     )
     commands.add_parser("demo", help="load demonstration data (once)").set_defaults(func=cmd_demo)
+    commands.add_parser("reindex", help="rebuild the search index from the database").set_defaults(
+        func=cmd_reindex
+    )
 
     imp = commands.add_parser("import-draft", help="import a draft standard written in Markdown")
     imp.add_argument("file")

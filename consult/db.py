@@ -88,7 +88,7 @@ def alembic_config(database_url: str):
     return config
 
 
-def migrate(settings: Settings, revision: str = "heads") -> None:
+def migrate(settings: Settings, revision: str = "head") -> None:
     """Bring the database schema up to `revision`."""
     from alembic import command
 

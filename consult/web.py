@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime as babel_format_datetime
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 from sqlmodel import Session
@@ -76,7 +77,20 @@ class Ctx:
         if self.form is None:
             return default
         value = self.form.get(name, default)
-        return value if isinstance(value, str) else default
+        # No text column can hold NUL (PostgreSQL refuses it); it never belongs in prose.
+        return value.replace("\x00", "") if isinstance(value, str) else default
+
+    def values(self, name: str) -> list[str]:
+        """Every value of a repeated field (checkboxes, multiple selects)."""
+        if self.form is None:
+            return []
+        return [v.replace("\x00", "") for v in self.form.getlist(name) if isinstance(v, str)]
+
+    def text_fields(self) -> dict[str, str]:
+        """Every text field of the form, by name."""
+        if self.form is None:
+            return {}
+        return {k: v.replace("\x00", "") for k, v in self.form.items() if isinstance(v, str)}
 
     def upload(self, name: str) -> UploadFile | None:
         value = self.form.get(name) if self.form is not None else None
@@ -288,6 +302,7 @@ def make_templates(settings) -> Environment:
         settings=settings,
     )
     env.filters["instant"] = format_instant
+    env.filters["number"] = lambda value: format_decimal(value, locale=i18n.current_locale())
     # render_markdown refuses raw HTML, so its output is safe to mark as such.
     env.filters["markdown"] = lambda text: Markup(render_markdown(text))  # noqa: S704
     env.filters["nl2br"] = lambda text: Markup("<br>").join(escape(text).split("\n"))

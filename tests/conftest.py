@@ -3,10 +3,12 @@ CONSULT_TEST_DATABASE_URL is set), the app, an HTTP client, factories, and a rea
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -192,6 +194,13 @@ def sign_in(client: TestClient, db: Database, user: User) -> None:
         f"/auth/link/{token}", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False
     )
     assert response.status_code == 303, response.text
+
+
+def run_async(coroutine):
+    """Run a coroutine on a thread of its own: Playwright's sync API keeps an event loop in the
+    main thread for the whole session, where asyncio.run() would refuse to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # --- a real SMTP server -----------------------------------------------------------------------

@@ -104,3 +104,10 @@ def test_errors_are_clear_and_change_nothing(run, tmp_path):
 def test_demo_loads_once(run):
     assert "demo loaded" in run("demo").stdout
     assert "already loaded" in run("demo").stdout
+
+
+def test_reindex_rebuilds_the_search_index(run, tmp_path):
+    run("demo")
+    result = run("reindex")
+    assert "100%" in result.stderr and "documents indexed" in result.stderr
+    assert (tmp_path / "data" / "search").is_dir()

@@ -1,9 +1,10 @@
 from starlette.routing import Route
 
-from consult.consultations import views
+from consult.consultations import feeds, views
 
 routes = [
     Route("/", views.home, name="home"),
+    Route("/consultations.atom", feeds.consultations_atom, name="consultations:atom"),
     Route(
         "/consultations/new",
         views.new_consultation,
@@ -11,6 +12,14 @@ routes = [
         name="consultations:new",
     ),
     Route("/consultations/{slug}", views.detail, name="consultations:detail"),
+    Route(
+        "/consultations/{slug}/comments.csv", feeds.comments_csv, name="consultations:comments_csv"
+    ),
+    Route(
+        "/consultations/{slug}/comments.json",
+        feeds.comments_json,
+        name="consultations:comments_json",
+    ),
     Route(
         "/consultations/{slug}/record",
         views.record_on_behalf,

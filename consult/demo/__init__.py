@@ -76,6 +76,30 @@ COMMENTS = [
 ]
 
 
+def _comment(
+    session, consultation, number, author, key, kind, publication, body, received, change=""
+):
+    """A demo comment with its receipt number, as if the author had sent it then."""
+    session.add(
+        Comment(
+            reference=f"{consultation.reference_prefix}-{number:06d}",
+            consultation_id=consultation.id,
+            clause_id=get_clause(session, consultation, key).id,
+            author_id=author.id,
+            kind=kind,
+            body=body,
+            proposed_change=change,
+            publication=publication,
+            author_name=author.name,
+            author_organisation=author.organisation,
+            author_email=author.email,
+            stakeholder_category=author.stakeholder_category,
+            country=author.country,
+            received_at=received,
+        )
+    )
+
+
 def load_demo(session: Session) -> str:
     """Load the demo once; a second call changes nothing."""
     if session.exec(select(Standard).where(Standard.name == "Performance Standard")).first():
@@ -155,48 +179,77 @@ def load_demo(session: Session) -> str:
         ),
     )
     for index, (person, key, kind, publication, body, change) in enumerate(COMMENTS, start=1):
-        author = people[person]
-        session.add(
-            Comment(
-                reference=f"{current.reference_prefix}-{index:06d}",
-                consultation_id=current.id,
-                clause_id=get_clause(session, current, key).id,
-                author_id=author.id,
-                kind=kind,
-                body=body,
-                proposed_change=change,
-                publication=publication,
-                author_name=author.name,
-                author_organisation=author.organisation,
-                author_email=author.email,
-                stakeholder_category=author.stakeholder_category,
-                country=author.country,
-                received_at=now - timedelta(days=9 - index),
-            )
+        received = now - timedelta(days=9 - index)
+        _comment(
+            session, current, index, people[person], key, kind, publication, body, received, change
         )
     current.next_receipt = len(COMMENTS) + 1
     session.add(current)
-    old = people[1]
-    session.add(
-        Comment(
-            reference=f"{closed.reference_prefix}-000001",
-            consultation_id=closed.id,
-            clause_id=get_clause(session, closed, "9.3").id,
-            author_id=old.id,
-            kind="general",
-            body="Le consentement libre, préalable et éclairé doit s'appliquer à tous les projets.",
-            publication="named",
-            author_name=old.name,
-            author_organisation=old.organisation,
-            author_email=old.email,
-            stakeholder_category=old.stakeholder_category,
-            country=old.country,
-            received_at=now - timedelta(days=380),
-        )
+    body = "Le consentement libre, préalable et éclairé doit s'appliquer à tous les projets."
+    _comment(
+        session, closed, 1, people[1], "9.3", "general", "named", body, now - timedelta(days=380)
     )
     closed.next_receipt = 2
     session.add(closed)
+    _load_responses(session, staff, people, current, closed)
+    from governance.demo import load_governance_demo
+
+    load_governance_demo(session, staff)
     return (
         f"demo loaded: sign in as {STAFF_EMAIL} (secretariat) or {PEOPLE[0][0]} (commenter); "
         "with no SMTP server configured, the sign-in link is printed in this terminal"
+    )
+
+
+def _load_responses(session: Session, staff: User, people: list[User], current, closed) -> None:
+    """A few answered comments on the open round, and a published synopsis on the closed one."""
+    from consult.responses.models import Synopsis
+    from consult.responses.services import apply_changes
+
+    session.flush()
+    extra = [
+        (2, "5.1", "technical", "unattributed", "Reporting should follow the GHG Protocol."),
+        (0, "9.4", "general", "confidential", "A security contractor intimidated our leaders."),
+    ]
+    for number, (person, key, kind, publication, body) in enumerate(extra, start=2):
+        received = utcnow() - timedelta(days=375)
+        _comment(session, closed, number, people[person], key, kind, publication, body, received)
+    closed.next_receipt = 2 + len(extra)
+    session.add(closed)
+    session.flush()
+    answers = {
+        f"{closed.reference_prefix}-000001": {
+            "disposition": "partially_accepted",
+            "response_markdown": "Version 4 extends FPIC to every new project and major expansion.",
+            "themes": ["Consent"],
+        },
+        f"{closed.reference_prefix}-000002": {
+            "disposition": "accepted",
+            "response_markdown": "Criterion 5.1 now refers to the GHG Protocol.",
+        },
+        f"{closed.reference_prefix}-000003": {
+            "disposition": "noted",
+            "response_markdown": "Referred to the complaints mechanism; guidance on security "
+            "providers is strengthened.",
+            "referred_to": "Human Rights Working Group",
+            "confidential_summary": "Reports intimidation of community leaders by security "
+            "contractors.",
+        },
+        f"{current.reference_prefix}-000001": {"disposition": "accepted", "assignee_id": staff.id},
+        f"{current.reference_prefix}-000003": {
+            "disposition": "not_accepted",
+            "response_markdown": "A fixed 10% threshold would not fit small smelters.",
+            "referred_to": "Climate Change Working Group",
+            "themes": ["Scope 3"],
+        },
+    }
+    for reference, changes in answers.items():
+        comment = session.exec(select(Comment).where(Comment.reference == reference)).one()
+        apply_changes(session, comment, changes, staff)
+    session.add(
+        Synopsis(
+            consultation_id=closed.id,
+            published_by_id=staff.id,
+            published_at=closed.closes_at + timedelta(days=60),
+        )
     )

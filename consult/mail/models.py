@@ -31,3 +31,7 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = Field(default=0)
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
+    # One optional text attachment, such as a meeting invitation (.ics).
+    attachment_name: str | None = Field(default=None, max_length=200)
+    attachment_type: str | None = Field(default=None, max_length=100)
+    attachment_text: str | None = Field(default=None, sa_column=Column(Text))

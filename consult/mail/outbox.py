@@ -34,8 +34,15 @@ class Outbox:
         return " ".join(subject.split()), body
 
     def queue(
-        self, session: Session, to: str, name: str, context: dict[str, Any], language: str = "en"
+        self,
+        session: Session,
+        to: str,
+        name: str,
+        context: dict[str, Any],
+        language: str = "en",
+        attachment: tuple[str, str, str] | None = None,
     ) -> OutboxMessage:
+        """`attachment` is an optional text file: (filename, MIME type, text)."""
         subject, body = self.render(name, context, language)
         domain = self.settings.mail_from.rpartition("@")[2].strip("> ") or "localhost"
         message = OutboxMessage(
@@ -44,5 +51,7 @@ class Outbox:
             subject=subject,
             body_text=body,
         )
+        if attachment is not None:
+            message.attachment_name, message.attachment_type, message.attachment_text = attachment
         session.add(message)
         return message

@@ -75,6 +75,13 @@ def to_email(row: OutboxMessage, mail_from: str) -> EmailMessage:
     message["Subject"] = row.subject
     message["Message-ID"] = row.message_id
     message.set_content(row.body_text)
+    if row.attachment_text is not None:
+        _maintype, _, subtype = (row.attachment_type or "text/plain").partition("/")
+        message.add_attachment(
+            row.attachment_text,
+            subtype=subtype or "plain",
+            filename=row.attachment_name or "attachment.txt",
+        )
     return message
 
 

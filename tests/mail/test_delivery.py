@@ -1,6 +1,4 @@
-import asyncio
 import io
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from sqlmodel import select
@@ -12,12 +10,7 @@ from consult.mail.sender import ConsoleSender, SmtpSender, backoff, deliver_due
 from consult.sqltypes import utcnow
 from consult.web import TEMPLATES_DIR
 from tests.conftest import free_port
-
-
-def run(coroutine):
-    """Run on a thread of its own: the browser tests keep an event loop in the main thread."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+from tests.conftest import run_async as run
 
 
 def queue(database: Database, to="ana@example.org", language="en"):

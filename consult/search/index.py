@@ -1,0 +1,348 @@
+"""The Whoosh index: schema, writing from the queue, rebuilding, and querying.
+
+Only the indexer writes; web requests only read, so a request never waits on the index lock.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlmodel import col, delete, func, select
+from whoosh import index as whoosh_index
+from whoosh import query as q
+from whoosh.analysis import LanguageAnalyzer, StemmingAnalyzer
+from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.highlight import ContextFragmenter, HtmlFormatter
+from whoosh.qparser import MultifieldParser, OrGroup
+
+from consult.db import Database
+from consult.search.language import is_french
+from consult.search.models import REBUILD, IndexEntry
+from consult.search.registry import SECRETARIAT, Document, sources
+
+log = logging.getLogger(__name__)
+FACETS = ("kind", "standard", "version", "consultation", "body", "category", "disposition", "year")
+CLAUSE_KEY = re.compile(r"^\d+(?:\.\d+)*$")
+SEARCH_FIELDS = ["title", "content", "content_fr"]
+
+
+@functools.cache
+def schema() -> Schema:
+    facet_fields = {name: ID(stored=True, sortable=True) for name in FACETS}
+    return Schema(
+        doc_id=ID(stored=True, unique=True),
+        record_id=STORED,
+        title=TEXT(stored=True, analyzer=StemmingAnalyzer(), field_boost=2.0),
+        content=TEXT(stored=True, analyzer=StemmingAnalyzer()),
+        # The same text stemmed as French, so "consentements" finds "consentement".
+        content_fr=TEXT(analyzer=LanguageAnalyzer("fr")),
+        clause_key=ID(stored=True, field_boost=10.0),
+        visibility=ID(stored=True),
+        visible_from=NUMERIC(numtype=float, stored=False),
+        url=STORED,
+        date=STORED,
+        **facet_fields,
+    )
+
+
+def _fields(doc: Document) -> dict:
+    values = {
+        "doc_id": doc.doc_id,
+        "record_id": doc.record_id,
+        "kind": doc.kind,
+        "title": doc.title,
+        "content": doc.content,
+        # French text is also stemmed as French; English text is not analysed twice.
+        "content_fr": f"{doc.title}\n{doc.content}" if is_french(doc.content) else "",
+        "clause_key": doc.clause_key,
+        "visibility": doc.visibility,
+        "visible_from": doc.visible_from.timestamp() if doc.visible_from else 0.0,
+        "url": doc.url,
+        "date": doc.date.isoformat() if doc.date else "",
+    }
+    if doc.date and "year" not in doc.facets:
+        values["year"] = str(doc.date.year)
+    values.update({k: v for k, v in doc.facets.items() if k in FACETS and v})
+    return values
+
+
+class SearchIndex:
+    """The index directory under the data dir, opened lazily and rebuilt when unreadable."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        # Whoosh searchers are not shared between threads; each keeps its own and refreshes it.
+        self._local = threading.local()
+
+    def searcher(self):
+        """A searcher on the latest committed index, reused while nothing changed."""
+        local = self._local
+        current = getattr(local, "searcher", None)
+        if current is not None and local.path_id == self._path_id():
+            fresh = current.refresh()
+            if fresh is not current:
+                local.facet_sets = {}
+                local.searcher = fresh
+            return fresh
+        if current is not None:
+            current.close()
+        local.searcher = self.open().searcher()
+        local.path_id = self._path_id()
+        local.facet_sets = {}
+        return local.searcher
+
+    def _path_id(self) -> int:
+        # A rebuild swaps the directory; a new inode tells a reused searcher to start again.
+        return self.path.stat().st_ino
+
+    def allowed(self, searcher, scopes: set[str]) -> set[int]:
+        """Every document visible to holders of `scopes`, before any hold-back."""
+        cache = self._local.facet_sets
+        key = ("scopes", frozenset(scopes))
+        if key not in cache:
+            by_visibility = self.facet_sets(searcher, "visibility")
+            # The secretariat sees every record, whatever body or state it belongs to.
+            wanted = by_visibility if SECRETARIAT in scopes else scopes
+            cache[key] = set().union(*(by_visibility.get(scope, set()) for scope in wanted))
+        return cache[key]
+
+    def facet_sets(self, searcher, name: str) -> dict[str, set[int]]:
+        """The documents holding each value of a facet, cached for the searcher's generation."""
+        cache = self._local.facet_sets
+        if name not in cache:
+            values = [
+                v.decode() if isinstance(v, bytes) else v for v in searcher.reader().lexicon(name)
+            ]
+            cache[name] = {
+                value: set(searcher.docs_for_query(q.Term(name, value))) for value in values
+            }
+        return cache[name]
+
+    def open(self):
+        return whoosh_index.open_dir(str(self.path))
+
+    def exists(self) -> bool:
+        return whoosh_index.exists_in(str(self.path))
+
+    def create(self, path: Path | None = None):
+        target = path or self.path
+        target.mkdir(parents=True, exist_ok=True)
+        return whoosh_index.create_in(str(target), schema())
+
+    def open_or_create(self):
+        try:
+            return self.open() if self.exists() else self.create()
+        except Exception:  # a corrupt index is derived data: start again
+            log.exception("search index at %s is unreadable; recreating it", self.path)
+            shutil.rmtree(self.path, ignore_errors=True)
+            return self.create()
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _documents(database: Database, kind: str, ids: list[int] | None) -> Iterable[Document]:
+    source = sources().get(kind)
+    if source is None:
+        return []
+    with database.session() as session:
+        return list(source.documents(session, ids))
+
+
+def apply_queue(database: Database, search_index: SearchIndex, limit: int = 1000) -> int:
+    """Apply up to `limit` queued changes; returns how many entries were applied."""
+    with database.session() as session:
+        entries = list(session.exec(select(IndexEntry).order_by(IndexEntry.id).limit(limit)))
+    if not entries:
+        return 0
+    if any(entry.kind == REBUILD for entry in entries):
+        rebuild(database, search_index)
+        _forget(database, max(e.id for e in entries))
+        return len(entries)
+    by_kind: dict[str, set[int]] = {}
+    for entry in entries:
+        by_kind.setdefault(entry.kind, set()).add(entry.record_id)
+    ix = search_index.open_or_create()
+    writer = ix.writer(timeout=30)
+    try:
+        for kind, ids in by_kind.items():
+            for record_id in ids:
+                writer.delete_by_term("doc_id", f"{kind}:{record_id}")
+            for doc in _documents(database, kind, sorted(ids)):
+                writer.update_document(**_fields(doc))
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    _forget(database, max(e.id for e in entries), [e.id for e in entries])
+    return len(entries)
+
+
+def _forget(database: Database, up_to: int, ids: list[int] | None = None) -> None:
+    with database.session(write=True) as session:
+        condition = col(IndexEntry.id).in_(ids) if ids is not None else IndexEntry.id <= up_to
+        session.exec(delete(IndexEntry).where(condition))
+
+
+def expected_documents(database: Database) -> int:
+    """About how many documents a rebuild writes: one per record of each source's model."""
+    with database.session() as session:
+        return sum(
+            session.exec(select(func.count()).select_from(source.model)).one()
+            for source in sources().values()
+        )
+
+
+def rebuild(
+    database: Database,
+    search_index: SearchIndex,
+    progress: Callable[[str, int], None] | None = None,
+) -> int:
+    """Build a fresh index beside the live one and swap it in; returns the document count."""
+    building = search_index.path.with_name(search_index.path.name + ".building")
+    shutil.rmtree(building, ignore_errors=True)
+    ix = search_index.create(building)
+    writer = ix.writer(limitmb=256, procs=os.cpu_count() or 1, multisegment=True)
+    count = 0
+    try:
+        for kind in sources():
+            for doc in _documents(database, kind, None):
+                writer.add_document(**_fields(doc))
+                count += 1
+                if progress and count % 1000 == 0:
+                    progress(kind, count)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    old = search_index.path.with_name(search_index.path.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if search_index.path.exists():
+        search_index.path.rename(old)
+    building.rename(search_index.path)
+    shutil.rmtree(old, ignore_errors=True)
+    return count
+
+
+def request_rebuild(database: Database) -> None:
+    with database.session(write=True) as session:
+        session.add(IndexEntry(kind=REBUILD))
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    kind: str
+    title: str
+    url: str
+    excerpt: str
+    date: str
+    facets: dict[str, str]
+
+
+@dataclass
+class Results:
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    pages: int = 0
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    unavailable: bool = False
+
+
+def build_query(text: str, reader=None):
+    """Words, phrases in quotes, and `9.4`-style clause keys. While someone types, a last word
+    that is not yet a whole indexed word is also tried as a prefix ("consen" finds "consent")."""
+    text = text.strip()
+    parser = MultifieldParser(SEARCH_FIELDS, schema(), group=OrGroup.factory(0.9))
+    parsed = parser.parse(text)
+    if CLAUSE_KEY.match(text):
+        # A clause key finds that clause first, then everything mentioning it.
+        return q.Or([q.Term("clause_key", text, boost=50.0), parsed])
+    words = text.split()
+    last = words[-1].lower() if words else ""
+    if not last or not text[-1].isalnum() or '"' in text or len(last) < 3:
+        return parsed
+    if reader is not None and reader.doc_frequency("content", last):
+        return parsed
+    prefix = q.Or([q.Prefix("content", last), q.Prefix("title", last)])
+    return q.Or([parsed, prefix]) if len(words) == 1 else q.Or([parsed, q.And([parsed, prefix])])
+
+
+def search(
+    search_index: SearchIndex,
+    text: str,
+    scopes: set[str],
+    filters: dict[str, str] | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    now: datetime | None = None,
+) -> Results:
+    """Search what `scopes` may see. Never raises for a missing or unreadable index: the
+    result says it is unavailable and the caller asks for a rebuild."""
+    results = Results(query=text, page=page)
+    if not text.strip():
+        return results
+    now = now or datetime.now(UTC)
+    try:
+        searcher = search_index.searcher()
+        query = build_query(text, searcher.reader())
+        # Visibility and filters are set operations on cached per-value sets, so a query only
+        # walks its own matches, never the whole index.
+        matching = set(searcher.docs_for_query(query)) & search_index.allowed(searcher, scopes)
+        held_back = q.NumericRange("visible_from", now.timestamp(), None, startexcl=True)
+        matching -= set(searcher.docs_for_query(held_back))
+        for name, value in (filters or {}).items():
+            if name in FACETS and value:
+                matching &= search_index.facet_sets(searcher, name).get(value, set())
+        for name in FACETS:
+            counts = (
+                (v, len(docs & matching))
+                for v, docs in search_index.facet_sets(searcher, name).items()
+            )
+            results.facets[name] = sorted(
+                ((v, n) for v, n in counts if v and n), key=lambda vn: (-vn[1], vn[0])
+            )
+        results.total = len(matching)
+        results.pages = -(-len(matching) // per_page)
+        results.page = min(max(page, 1), max(results.pages, 1))
+        if not matching:
+            return results
+        # search_page would count every match again; the total is already known.
+        found = searcher.search(query, limit=results.page * per_page, filter=matching, terms=True)
+        found.fragmenter = ContextFragmenter(maxchars=240, surround=60)
+        found.formatter = HtmlFormatter(tagname="mark", between=" … ")
+        for hit in found[(results.page - 1) * per_page :]:
+            stored = hit.fields()
+            results.hits.append(
+                Hit(
+                    kind=stored["kind"],
+                    title=stored.get("title", ""),
+                    url=stored.get("url", ""),
+                    excerpt=hit.highlights("content") or _escape(stored.get("content", "")[:240]),
+                    date=stored.get("date", ""),
+                    facets={k: stored[k] for k in FACETS if stored.get(k)},
+                )
+            )
+    except Exception:  # derived data: a broken index must never break the page
+        log.exception("search failed; the index will be rebuilt")
+        results.unavailable = True
+    return results
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))

@@ -1,0 +1,1 @@
+"""Governance records: bodies, members, meetings, minutes, decisions, actions and feeds."""

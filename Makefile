@@ -54,8 +54,9 @@ format: install ## fix style
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install ## measure search: index 100,000 records, then query latency (bench/results/)
+bench: install ## measure search over 100,000 records and the 20,000-comment response log (bench/results/)
 	$(BIN)/python -m bench.search_bench
+	$(BIN)/python -m bench.responses_bench
 
 clean: ## remove the virtualenv, front-end packages and local data
 	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -36,6 +36,7 @@ from consult.search.index import SearchIndex
 from consult.search.labels import FACET_LABELS, facet_value
 from consult.search.routes import routes as search_routes
 from consult.search.worker import run_indexer
+from consult.security import SecurityHeadersMiddleware
 from consult.settings import Settings
 from consult.web import STATIC_DIR, TEMPLATES_DIR, error_page, make_templates
 from governance import api as governance_api
@@ -159,6 +160,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     middleware = [
+        Middleware(SecurityHeadersMiddleware, https=settings.https),
         Middleware(
             SessionMiddleware,
             secret_key=settings.secret_key,

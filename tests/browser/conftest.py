@@ -158,8 +158,11 @@ def chromium_browser(playwright_driver):
 
 
 @pytest.fixture
-def browser_context(chromium_browser):
-    context = chromium_browser.new_context(locale="en-GB", timezone_id="UTC")
+def browser_context(request, chromium_browser):
+    # axe is injected as an inline script, which our Content-Security-Policy rightly refuses;
+    # only tests that run axe bypass it. Every other page runs under the real policy.
+    bypass = "axe_source" in request.fixturenames
+    context = chromium_browser.new_context(locale="en-GB", timezone_id="UTC", bypass_csp=bypass)
     context.set_default_timeout(10_000)
     yield context
     context.close()
@@ -167,7 +170,17 @@ def browser_context(chromium_browser):
 
 @pytest.fixture
 def browser_page(browser_context):
-    return browser_context.new_page()
+    """A page that fails its test if the browser refuses anything under the CSP."""
+    page = browser_context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield page
+    assert not refused, f"the Content-Security-Policy blocked something: {refused}"
 
 
 @pytest.fixture

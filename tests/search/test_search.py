@@ -48,7 +48,9 @@ def test_a_comment_queues_its_index_entry_in_the_same_transaction(app, client, d
     comment(client, db, consultation, "Water rights matter")
     with db.session() as session:
         kinds = [entry.kind for entry in session.exec(select(IndexEntry))]
-    assert "comment" in kinds
+    # Exactly one entry: bumping the consultation's receipt counter must not requeue it and
+    # every comment it holds.
+    assert kinds == ["comment"]
 
 
 def test_words_stems_phrases_and_prefixes(app, client, db):

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from consult.accounts.models import User
 from consult.drafts.models import Standard
-from consult.search.registry import PUBLIC, Document, Source
+from consult.search.registry import PUBLIC, Document, Source, no_documents
 from governance.models import (
     CHAIR_ROLES,
     Body,
@@ -128,7 +128,7 @@ def sources() -> list[Source]:
         Source(
             kind="body",
             model=Body,
-            documents=lambda session, ids: iter(()),
+            documents=no_documents,
             dependants=_body_dependants,
         ),
     ]

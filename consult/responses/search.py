@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from consult.consultations.models import Comment, Consultation
 from consult.drafts.models import Clause, Draft, Standard
 from consult.responses.models import Response, Synopsis
-from consult.search.registry import PUBLIC, SECRETARIAT, Document, Source
+from consult.search.registry import PUBLIC, SECRETARIAT, Document, Source, no_documents
 
 BATCH = 1000
 
@@ -73,7 +73,7 @@ def sources() -> list[Source]:
         Source(
             kind="synopsis",
             model=Synopsis,
-            documents=lambda session, ids: iter(()),
+            documents=no_documents,
             dependants=_publication_dependants,
         ),
     ]

@@ -48,6 +48,12 @@ class Source:
     dependants: Callable[[Session, object], Iterable[tuple[str, int]]] | None = None
 
 
+def no_documents(session: Session, ids: list[int] | None) -> Iterator[Document]:
+    """For a record that is not searched itself but changes who may find others (a published
+    synopsis, a body's minutes setting): it registers only for its dependants."""
+    return iter(())
+
+
 _sources: dict[str, Source] = {}
 _by_model: dict[type, Source] = {}
 

@@ -103,6 +103,9 @@ def main() -> None:
                 "comments_csv_download": timed(
                     client, f"/consultations/{slug}/comments.csv", repeats=2
                 ),
+                # The secretariat's preview renders exactly what publication will show.
+                "synopsis_page": timed(client, f"/consultations/{slug}/synopsis", repeats=2),
+                "synopsis_csv": timed(client, f"/consultations/{slug}/synopsis.csv", repeats=2),
             }
         start = time.perf_counter()
         find_clusters(texts)

@@ -4,6 +4,7 @@ from consult.accounts.models import SignInToken, User
 from consult.consultations.models import Comment, Consultation
 from consult.drafts.models import Clause, Draft, Standard
 from consult.mail.models import OutboxMessage
+from consult.ratelimit import RateEvent
 from consult.responses.models import (
     CommentGroup,
     CommentTheme,
@@ -55,6 +56,7 @@ __all__ = [
     "Draft",
     "IndexEntry",
     "OutboxMessage",
+    "RateEvent",
     "Response",
     "ResponseHistory",
     "SignInToken",

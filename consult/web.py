@@ -238,6 +238,15 @@ def hx_redirect(request: Request, url: str) -> Response:
     return redirect(url)
 
 
+def client_ip(ctx: Ctx) -> str:
+    """The client's address; behind a proxy, uvicorn's proxy_headers has already resolved it."""
+    return ctx.request.client.host if ctx.request.client else "unknown"
+
+
+def retry_after(error) -> dict[str, str]:
+    return {"Retry-After": str(max(1, int(error.retry_after.total_seconds())))}
+
+
 def with_next(url: str, next_path: str) -> str:
     return f"{url}?{urlencode({'next': next_path})}"
 

@@ -13,6 +13,7 @@ from consult.accounts.models import STAKEHOLDER_CATEGORIES, SignInToken, User
 from consult.errors import DomainError, ValidationError
 from consult.i18n import country_names
 from consult.i18n import lazy_gettext as _l
+from consult.ratelimit import SIGN_IN_LINKS_PER_ADDRESS, SIGN_IN_LINKS_PER_IP, consume
 from consult.sqltypes import utcnow
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -39,11 +40,25 @@ def hash_token(token: str) -> str:
 
 
 def request_sign_in_link(
-    session: Session, outbox, email: str, next_path: str, minutes: int, language: str
+    session: Session,
+    outbox,
+    email: str,
+    next_path: str,
+    minutes: int,
+    language: str,
+    client_ip: str = "",
 ) -> None:
     """Mail a one-time link to `email`. The same thing happens whether or not an account
-    exists, so the answer never tells anyone who has one."""
+    exists, so the answer never tells anyone who has one. Raises ValidationError, and
+    RateLimited when the address or the client asks too often."""
     email = validate_email(email)
+    consume(
+        session,
+        [
+            (f"sign-in:address:{email}", SIGN_IN_LINKS_PER_ADDRESS),
+            (f"sign-in:ip:{client_ip}", SIGN_IN_LINKS_PER_IP),
+        ],
+    )
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(

@@ -12,7 +12,8 @@ from consult.consultations.services import comments_by_author
 from consult.errors import ValidationError
 from consult.i18n import country_names
 from consult.i18n import lazy_gettext as _l
-from consult.web import Ctx, page, redirect, safe_next, view, with_next
+from consult.ratelimit import RateLimited
+from consult.web import Ctx, client_ip, page, redirect, retry_after, safe_next, view, with_next
 
 PROFILE_FIELDS = ("name", "organisation", "stakeholder_category", "country", "language")
 
@@ -44,10 +45,16 @@ def login(ctx: Ctx) -> Response:
             next_path,
             ctx.settings.login_link_minutes,
             ctx.request.state.locale,
+            client_ip(ctx),
         )
     except ValidationError as error:
         return page(
             ctx, "accounts/login.html", {"values": values, "errors": error.errors}, status_code=422
+        )
+    except RateLimited as error:
+        context = {"values": values, "errors": {}, "problem": error.message}
+        return page(
+            ctx, "accounts/login.html", context, status_code=429, headers=retry_after(error)
         )
     return page(
         ctx, "accounts/link_sent.html", {"email": services.normalize_email(values["email"])}

@@ -22,6 +22,7 @@ from consult.drafts.models import Clause, Draft, Standard
 from consult.drafts.parser import slugify
 from consult.errors import DomainError, NotFound, ValidationError
 from consult.i18n import lazy_gettext as _l
+from consult.ratelimit import COMMENTS_PER_ACCOUNT, COMMENTS_PER_IP, consume
 from consult.sqltypes import utcnow
 
 MAX_COMMENT = 20_000
@@ -300,9 +301,10 @@ def submit_comment(
     clause: Clause,
     author: User,
     values: dict[str, str],
+    client_ip: str = "",
 ) -> Comment:
     """A stakeholder's own comment through the public form. Raises ConsultationClosed outside
-    the period and ValidationError for bad input; mails the receipt."""
+    the period, ValidationError for bad input and RateLimited for a flood; mails the receipt."""
     state = status(consultation)
     if state == "upcoming":
         raise ConsultationClosed(
@@ -315,6 +317,13 @@ def submit_comment(
             )
         )
     cleaned = validate_comment(values)
+    consume(
+        session,
+        [
+            (f"comment:user:{author.id}", COMMENTS_PER_ACCOUNT),
+            (f"comment:ip:{client_ip}", COMMENTS_PER_IP),
+        ],
+    )
     comment = Comment(
         reference=_next_reference(session, consultation),
         consultation_id=consultation.id,

@@ -17,7 +17,18 @@ from consult.drafts.services import clauses_of, list_drafts
 from consult.errors import PermissionDenied, ValidationError
 from consult.i18n import country_names
 from consult.i18n import lazy_gettext as _l
-from consult.web import Ctx, hx_redirect, is_htmx, page, redirect, view, with_next
+from consult.ratelimit import RateLimited
+from consult.web import (
+    Ctx,
+    client_ip,
+    hx_redirect,
+    is_htmx,
+    page,
+    redirect,
+    retry_after,
+    view,
+    with_next,
+)
 
 COMMENT_FIELDS = ("kind", "body", "proposed_change", "publication")
 ON_BEHALF_FIELDS = (
@@ -105,16 +116,25 @@ def comment_form(ctx: Ctx) -> Response:
     context = _clause_context(ctx, values)
     try:
         comment = services.submit_comment(
-            ctx.db, ctx.outbox, context["summary"].consultation, context["clause"], ctx.user, values
+            ctx.db,
+            ctx.outbox,
+            context["summary"].consultation,
+            context["clause"],
+            ctx.user,
+            values,
+            client_ip(ctx),
         )
-    except services.ConsultationClosed as error:
-        context.update(closed_message=error.message)
+    except (services.ConsultationClosed, RateLimited) as error:
+        # Refused as a whole: say why, and give the text back in the form.
+        context.update(refusal=error.message)
+        headers = retry_after(error) if isinstance(error, RateLimited) else None
         return page(
             ctx,
             "consultations/comment_form.html",
             context,
             partial="consultations/_comment_form.html",
-            status_code=403,
+            status_code=error.status_code,
+            headers=headers,
         )
     except ValidationError as error:
         context.update(errors=error.errors)

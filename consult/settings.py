@@ -63,6 +63,8 @@ class Settings:
     mail_from: str = "Consult <consult@localhost>"
     # Run the outbox sender inside `consult serve` (the embedded default) rather than a worker.
     embedded_worker: bool = True
+    # Off only for load and fault tests, which send many requests from one loopback address.
+    rate_limits: bool = True
     languages: tuple[str, ...] = ("en", "fr")
     default_language: str = "en"
     login_link_minutes: int = 30
@@ -91,6 +93,7 @@ class Settings:
             smtp_tls=_bool("CONSULT_SMTP_TLS", get("SMTP_TLS", "false")),
             mail_from=get("MAIL_FROM", cls.mail_from),
             embedded_worker=_bool("CONSULT_EMBEDDED_WORKER", get("EMBEDDED_WORKER", "true")),
+            rate_limits=_bool("CONSULT_RATE_LIMITS", get("RATE_LIMITS", "true")),
         )
         return settings.resolved()
 

@@ -8,12 +8,18 @@ import os
 import re
 import shutil
 import socket
+import threading
+import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import uvicorn
 from aiosmtpd.controller import Controller
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel, select
@@ -201,6 +207,59 @@ def run_async(coroutine):
     main thread for the whole session, where asyncio.run() would refuse to start."""
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+# --- a live server ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_socket():
+    """A listening socket on a free loopback port, handed to uvicorn (no port race)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(256)
+    yield sock
+    sock.close()
+
+
+@contextmanager
+def serving(app, sock: socket.socket, url: str):
+    """Serve `app` with uvicorn in a background thread until the block ends."""
+    config = uvicorn.Config(
+        app,
+        lifespan="on",
+        ws="none",
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="live-server", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 15
+    while True:
+        if not thread.is_alive():
+            pytest.fail("the live server stopped while starting; see the captured log")
+        if server.started:
+            try:
+                with urllib.request.urlopen(f"{url}/", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            pytest.fail(f"the live server did not answer on {url} within 15 s")
+        time.sleep(0.05)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+    assert not thread.is_alive(), "the live server did not shut down"
 
 
 # --- a real SMTP server -----------------------------------------------------------------------

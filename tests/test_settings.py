@@ -58,5 +58,6 @@ def test_every_setting_is_documented_in_the_readme():
         "SMTP_TLS",
         "MAIL_FROM",
         "EMBEDDED_WORKER",
+        "RATE_LIMITS",
     ):
         assert f"CONSULT_{name}" in readme, name

@@ -47,6 +47,7 @@ def request_sign_in_link(
     minutes: int,
     language: str,
     client_ip: str = "",
+    rate_limits: bool = True,
 ) -> None:
     """Mail a one-time link to `email`. The same thing happens whether or not an account
     exists, so the answer never tells anyone who has one. Raises ValidationError, and
@@ -58,6 +59,7 @@ def request_sign_in_link(
             (f"sign-in:address:{email}", SIGN_IN_LINKS_PER_ADDRESS),
             (f"sign-in:ip:{client_ip}", SIGN_IN_LINKS_PER_IP),
         ],
+        rate_limits,
     )
     token = secrets.token_urlsafe(32)
     now = utcnow()

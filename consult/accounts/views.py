@@ -46,6 +46,7 @@ def login(ctx: Ctx) -> Response:
             ctx.settings.login_link_minutes,
             ctx.request.state.locale,
             client_ip(ctx),
+            ctx.settings.rate_limits,
         )
     except ValidationError as error:
         return page(

@@ -302,6 +302,7 @@ def submit_comment(
     author: User,
     values: dict[str, str],
     client_ip: str = "",
+    rate_limits: bool = True,
 ) -> Comment:
     """A stakeholder's own comment through the public form. Raises ConsultationClosed outside
     the period, ValidationError for bad input and RateLimited for a flood; mails the receipt."""
@@ -323,6 +324,7 @@ def submit_comment(
             (f"comment:user:{author.id}", COMMENTS_PER_ACCOUNT),
             (f"comment:ip:{client_ip}", COMMENTS_PER_IP),
         ],
+        rate_limits,
     )
     comment = Comment(
         reference=_next_reference(session, consultation),

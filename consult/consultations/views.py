@@ -123,6 +123,7 @@ def comment_form(ctx: Ctx) -> Response:
             ctx.user,
             values,
             client_ip(ctx),
+            ctx.settings.rate_limits,
         )
     except (services.ConsultationClosed, RateLimited) as error:
         # Refused as a whole: say why, and give the text back in the form.

@@ -9,20 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
-import urllib.error
-import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from consult.app import create_app
 from consult.settings import Settings
-from tests.conftest import _base_settings
+from tests.conftest import _base_settings, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -63,17 +57,6 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def live_socket():
-    """A listening socket on a free loopback port, handed to uvicorn (no port race)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(128)
-    yield sock
-    sock.close()
-
-
-@pytest.fixture
 def live_settings(sqlite_template, tmp_path, smtp_server, live_socket) -> Settings:
     """A fresh copy of the migrated SQLite database; mail goes to the test SMTP server."""
     shutil.copy(sqlite_template, tmp_path / "consult.db")
@@ -101,39 +84,8 @@ def live_db(live_app):
 def live_server(live_app, live_settings, live_socket):
     """Serve the app with uvicorn in a background thread; yields its base URL."""
     require(HTMX_JS.is_file(), f"{HTMX_JS} is missing: run `make vendor`")
-    config = uvicorn.Config(
-        live_app,
-        lifespan="on",
-        ws="none",
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [live_socket]}, name="live-server", daemon=True
-    )
-    thread.start()
-    url = live_settings.base_url
-    deadline = time.monotonic() + 15
-    while True:
-        if not thread.is_alive():
-            pytest.fail("the live server stopped while starting; see the captured log")
-        if server.started:
-            try:
-                with urllib.request.urlopen(f"{url}/", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):
-                pass
-        if time.monotonic() > deadline:
-            server.should_exit = True
-            pytest.fail(f"the live server did not answer on {url} within 15 s")
-        time.sleep(0.05)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=15)
-    assert not thread.is_alive(), "the live server did not shut down"
+    with serving(live_app, live_socket, live_settings.base_url) as url:
+        yield url
 
 
 # --- the browser ------------------------------------------------------------------------------

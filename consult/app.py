@@ -24,7 +24,7 @@ from consult.api.routes import routes as api_routes
 from consult.consultations import search as consultations_search
 from consult.consultations.models import COMMENT_KINDS, COMMENT_SOURCES, PUBLICATION_CHOICES
 from consult.consultations.routes import routes as consultation_routes
-from consult.db import Database
+from consult.db import UNAVAILABLE, Database
 from consult.drafts import search as drafts_search
 from consult.drafts.routes import routes as draft_routes
 from consult.mail.outbox import Outbox
@@ -38,7 +38,14 @@ from consult.search.routes import routes as search_routes
 from consult.search.worker import run_indexer
 from consult.security import SecurityHeadersMiddleware
 from consult.settings import Settings
-from consult.web import STATIC_DIR, TEMPLATES_DIR, error_page, make_templates
+from consult.web import (
+    DATABASE_UNAVAILABLE_MESSAGE,
+    STATIC_DIR,
+    TEMPLATES_DIR,
+    UNAVAILABLE_RETRY_SECONDS,
+    error_page,
+    make_templates,
+)
 from governance import api as governance_api
 from governance import search as governance_search
 from governance.routes import routes as governance_routes
@@ -112,6 +119,17 @@ async def _server_error(request: Request, exc: Exception):
     )
 
 
+async def _database_unavailable(request: Request, exc: Exception):
+    """A lost database is an outage, not a bug: 503 with a hint when to come back."""
+    log.warning("database unavailable for %s %s: %s", request.method, request.url.path, exc)
+    if request.url.path.startswith("/api/"):
+        response = error_response(503, "unavailable", str(DATABASE_UNAVAILABLE_MESSAGE))
+    else:
+        response = error_page(request, 503, DATABASE_UNAVAILABLE_MESSAGE)
+    response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_SECONDS)
+    return response
+
+
 def register_search_sources() -> None:
     """Every domain's searchable records. Called by the app and by each command that writes."""
     search_registry.register(drafts_search.source())
@@ -175,7 +193,11 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
     app = Starlette(
         routes=routes,
         middleware=middleware,
-        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+        exception_handlers={
+            HTTPException: _http_error,
+            **dict.fromkeys(UNAVAILABLE, _database_unavailable),
+            Exception: _server_error,
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -6,13 +6,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from consult.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# What either driver or the pool raises when the database cannot be reached or is locked out:
+# the request is answered 503 and the transaction never committed, so nothing half-done stays.
+UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -65,6 +65,8 @@ class Settings:
     embedded_worker: bool = True
     # Off only for load and fault tests, which send many requests from one loopback address.
     rate_limits: bool = True
+    # How long a mail sender holds the rows it claimed; a crashed sender's rows wait this long.
+    mail_lease_seconds: int = 300
     languages: tuple[str, ...] = ("en", "fr")
     default_language: str = "en"
     login_link_minutes: int = 30
@@ -94,6 +96,7 @@ class Settings:
             mail_from=get("MAIL_FROM", cls.mail_from),
             embedded_worker=_bool("CONSULT_EMBEDDED_WORKER", get("EMBEDDED_WORKER", "true")),
             rate_limits=_bool("CONSULT_RATE_LIMITS", get("RATE_LIMITS", "true")),
+            mail_lease_seconds=_int("CONSULT_MAIL_LEASE_SECONDS", get("MAIL_LEASE_SECONDS", "300")),
         )
         return settings.resolved()
 

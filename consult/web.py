@@ -8,6 +8,7 @@ transaction that commits only when the response is a success.
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from consult import i18n
 from consult.accounts.models import STAKEHOLDER_CATEGORIES, User
+from consult.db import UNAVAILABLE
 from consult.errors import DomainError
 from consult.markdown import render_markdown
 
@@ -41,6 +43,8 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 MAX_FORM_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+UNAVAILABLE_RETRY_SECONDS = 30
+log = logging.getLogger(__name__)
 
 
 class CsrfError(Exception):
@@ -114,8 +118,12 @@ def view(func: Callable[[Ctx], Response] | None = None, *, upload: bool = False)
             form = await _read_form(request, upload)
             try:
                 if not _csrf_ok(request, form):
-                    return await run_in_threadpool(_csrf_failure, request, form)
-                return await run_in_threadpool(_run, func, request, form)
+                    return _resend(request, form, 403, _CSRF_EXPIRED)
+                try:
+                    return await run_in_threadpool(_run, func, request, form)
+                except UNAVAILABLE:
+                    log.warning("database unavailable for POST %s", request.url.path, exc_info=True)
+                    return _resend(request, form, 503, _DATABASE_UNAVAILABLE)
             finally:
                 await form.close()  # uploaded files are spooled to disk
 
@@ -174,19 +182,47 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def _csrf_failure(request: Request, form: FormData) -> Response:
+_CSRF_EXPIRED = (
+    i18n.lazy_gettext("Please send the form again"),
+    i18n.lazy_gettext(
+        "Your form could not be accepted because the page it came from had expired or was opened "
+        "in another session. Nothing was saved. What you wrote is below: check it and send it "
+        "again."
+    ),
+)
+_DATABASE_UNAVAILABLE = (
+    i18n.lazy_gettext("Nothing was saved: please try again in a minute"),
+    i18n.lazy_gettext(
+        "Consult cannot reach its database just now, so your form was not saved. What you wrote "
+        "is below: keep a copy, and send it again in a minute."
+    ),
+)
+DATABASE_UNAVAILABLE_MESSAGE = i18n.lazy_gettext(
+    "Consult cannot reach its database just now. Please try again in a minute."
+)
+
+
+def _resend(request: Request, form: FormData, status_code: int, texts: tuple) -> Response:
+    """Give the person back what they wrote, in a form with a fresh token, so nothing is lost.
+    Needs no database: it must work when the database is the reason for refusing."""
     i18n.set_locale(request.state.locale)
-    # Give the person back what they wrote, in a form with a fresh token, so nothing is lost.
+    heading, message = texts
     fields = [
         (name, value)
         for name, value in form.multi_items()
         if name != CSRF_FIELD and isinstance(value, str)
     ]
+    headers = {"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)} if status_code == 503 else {}
+    if is_htmx(request):
+        # The form's own target is too small for this: show it in place of the whole page.
+        headers |= {"HX-Retarget": "#main", "HX-Reswap": "innerHTML"}
     return render(
         request,
-        "errors/csrf.html",
-        {"fields": fields, "action": request.url.path},
-        status_code=403,
+        "errors/resend.html",
+        {"heading": heading, "message": message, "fields": fields, "action": request.url.path},
+        partial="errors/_resend.html",
+        status_code=status_code,
+        headers=headers,
     )
 
 

@@ -23,7 +23,6 @@ from consult.mail.models import OutboxMessage
 from consult.sqltypes import utcnow
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -87,6 +86,7 @@ def to_email(row: OutboxMessage, mail_from: str) -> EmailMessage:
 
 def claim_batch(database: Database, limit: int = 50) -> list[OutboxMessage]:
     now = utcnow()
+    lease_end = now + timedelta(seconds=database.settings.mail_lease_seconds)
     with database.session(write=True) as session:
         query = (
             select(OutboxMessage)
@@ -102,7 +102,7 @@ def claim_batch(database: Database, limit: int = 50) -> list[OutboxMessage]:
             query = query.with_for_update(skip_locked=True)
         rows = list(session.exec(query))
         for row in rows:
-            row.claimed_until = now + LEASE
+            row.claimed_until = lease_end
             session.add(row)
     return rows
 

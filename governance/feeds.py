@@ -20,7 +20,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 PRODID = "-//Consult//Governance//EN"
 
 
-def _event(meeting: Meeting, body: Body, base_url: str) -> Event:
+def _event(meeting: Meeting, body: Body, base_url: str, members: bool) -> Event:
     zone = ZoneInfo(meeting.timezone)
     event = Event()
     event.add("uid", f"meeting-{meeting.id}@{base_url.split('://')[-1]}")
@@ -30,8 +30,10 @@ def _event(meeting: Meeting, body: Body, base_url: str) -> Event:
     event.add("summary", f"{body.name}: {meeting.title}")
     link = f"{base_url}/meetings/{meeting.id}"
     event.add("url", link)
-    if meeting.place or meeting.online_url:
-        event.add("location", meeting.place or meeting.online_url)
+    # The online link is for members: only their invitations may carry it.
+    location = meeting.place or (meeting.online_url if members else "")
+    if location:
+        event.add("location", location)
     description = link
     if meeting.languages:
         description += f"\n{meeting.languages}"
@@ -39,7 +41,14 @@ def _event(meeting: Meeting, body: Body, base_url: str) -> Event:
     return event
 
 
-def calendar(rows: list[tuple[Meeting, Body]], base_url: str, name: str, method: str = "") -> bytes:
+def calendar(
+    rows: list[tuple[Meeting, Body]],
+    base_url: str,
+    name: str,
+    method: str = "",
+    members: bool = False,
+) -> bytes:
+    """The meetings as iCalendar; `members` for an invitation, which may give the online link."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -47,14 +56,14 @@ def calendar(rows: list[tuple[Meeting, Body]], base_url: str, name: str, method:
     if method:
         cal.add("method", method)
     for meeting, body in rows:
-        cal.add_component(_event(meeting, body, base_url))
+        cal.add_component(_event(meeting, body, base_url, members))
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
 def send_invitations(session: Session, outbox, meeting: Meeting, body: Body) -> int:
     base = outbox.settings.base_url
-    ics = calendar([(meeting, body)], base, body.name, method="PUBLISH").decode()
+    ics = calendar([(meeting, body)], base, body.name, method="PUBLISH", members=True).decode()
     rows = memberships(session, body, today())
     for row in rows:
         outbox.queue(

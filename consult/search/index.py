@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import col, delete, func, select
+from whoosh import collectors
 from whoosh import index as whoosh_index
 from whoosh import query as q
 from whoosh.analysis import LanguageAnalyzer, StemmingAnalyzer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
-from whoosh.qparser import MultifieldParser, OrGroup
+from whoosh.qparser import MultifieldParser
 
 from consult.db import Database
 from consult.search.language import is_french
@@ -263,10 +264,12 @@ class Results:
 
 
 def build_query(text: str, reader=None):
-    """Words, phrases in quotes, and `9.4`-style clause keys. While someone types, a last word
-    that is not yet a whole indexed word is also tried as a prefix ("consen" finds "consent")."""
+    """Words, phrases in quotes, and `9.4`-style clause keys. Every word must be found, as on
+    most site searches: it narrows, where any-word would widen, with each word typed. While
+    someone types, a last word that is not yet a whole indexed word is also tried as a prefix
+    ("consen" finds "consent")."""
     text = text.strip()
-    parser = MultifieldParser(SEARCH_FIELDS, schema(), group=OrGroup.factory(0.9))
+    parser = MultifieldParser(SEARCH_FIELDS, schema())
     parsed = parser.parse(text)
     if CLAUSE_KEY.match(text):
         # A clause key finds that clause first, then everything mentioning it.
@@ -278,7 +281,9 @@ def build_query(text: str, reader=None):
     if reader is not None and reader.doc_frequency("content", last):
         return parsed
     prefix = q.Or([q.Prefix("content", last), q.Prefix("title", last)])
-    return q.Or([parsed, prefix]) if len(words) == 1 else q.Or([parsed, q.And([parsed, prefix])])
+    if len(words) == 1:
+        return q.Or([parsed, prefix])
+    return q.Or([parsed, q.And([parser.parse(" ".join(words[:-1])), prefix])])
 
 
 def search(
@@ -299,14 +304,17 @@ def search(
     try:
         searcher = search_index.searcher()
         query = build_query(text, searcher.reader())
-        # Visibility and filters are set operations on cached per-value sets, so a query only
-        # walks its own matches, never the whole index.
-        matching = set(searcher.docs_for_query(query)) & search_index.allowed(searcher, scopes)
+        # Visibility and filters are set operations on cached per-value sets, so the query
+        # walks only its own matches, and only once: scoring and collecting in one pass.
+        allowed = search_index.allowed(searcher, scopes)
         held_back = q.NumericRange("visible_from", now.timestamp(), None, startexcl=True)
-        matching -= set(searcher.docs_for_query(held_back))
+        allowed = allowed - set(searcher.docs_for_query(held_back))
         for name, value in (filters or {}).items():
             if name in FACETS and value:
-                matching &= search_index.facet_sets(searcher, name).get(value, set())
+                allowed &= search_index.facet_sets(searcher, name).get(value, set())
+        collector = _TopAndAll(limit=max(page, 1) * per_page)
+        searcher.search_with_collector(query, collectors.FilterCollector(collector, allow=allowed))
+        matching = set(collector.matched)
         for name in FACETS:
             counts = (
                 (v, len(docs & matching))
@@ -320,8 +328,12 @@ def search(
         results.page = min(max(page, 1), max(results.pages, 1))
         if not matching:
             return results
-        # search_page would count every match again; the total is already known.
-        found = searcher.search(query, limit=results.page * per_page, filter=matching, terms=True)
+        if results.page < page:  # asked past the last page: score again for the last one
+            collector = _TopAndAll(limit=results.page * per_page)
+            searcher.search_with_collector(
+                query, collectors.FilterCollector(collector, allow=allowed)
+            )
+        found = collector.results()
         found.fragmenter = ContextFragmenter(maxchars=240, surround=60)
         found.formatter = HtmlFormatter(tagname="mark", between=" … ")
         for hit in found[(results.page - 1) * per_page :]:
@@ -340,6 +352,20 @@ def search(
         log.exception("search failed; the index will be rebuilt")
         results.unavailable = True
     return results
+
+
+class _TopAndAll(collectors.TopCollector):
+    """The top `limit` matches by score, and every match's number for the facet counts.
+    Whoosh's shortcuts (skipping blocks, pruning the matcher once the top N are known) are
+    off: they leave out matches that still have to be counted."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit=limit, usequality=False, replace=0)
+        self.matched: list[int] = []
+
+    def _collect(self, global_docnum, score):
+        self.matched.append(global_docnum)
+        return super()._collect(global_docnum, score)
 
 
 def _escape(text: str) -> str:

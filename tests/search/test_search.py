@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from consult.sqltypes import utcnow
 from tests.conftest import csrf, make_consultation, make_user, sign_in
 
 PUBLIC = {"public"}
+COMPETING = 300
 STAFF = {"public", "secretariat"}
 
 
@@ -132,6 +134,35 @@ def test_facets_count_and_filter(app, client, db):
     only_comments = search(app.state.search_index, "consent", PUBLIC, {"kind": "comment"})
     assert only_comments.total == 1
     assert dict(results.facets["year"]) == {str(utcnow().year): results.total}
+
+
+def test_totals_and_facets_stay_exact_when_many_matches_compete_for_a_page(app, db):
+    """Scoring stops keeping a match once it cannot reach the page; it must still count."""
+    from consult.consultations.services import get_clause, submit_comment
+
+    consultation = make_consultation(db)
+    author = make_user(db)
+    with db.session(write=True) as session:
+        for n in range(COMPETING):
+            # Ten comments say "consent" over and over; the rest only sit under a clause with
+            # consent in its title. Once the ten fill the page, Whoosh's shortcuts would drop
+            # the weaker title-only matches, and the count with them.
+            strong = n < 10
+            clause = get_clause(session, consultation, "9.1" if strong else "9.4")
+            body = f"Point {n}. " + ("consent " * 20 if strong else "Timing matters.")
+            values = {"kind": "general", "body": body, "publication": "named"}
+            submit_comment(
+                session, app.state.outbox, consultation, clause, author, values, rate_limits=False
+            )
+    index_all(app)
+    results = search(app.state.search_index, "consent", PUBLIC, {"kind": "comment"}, per_page=10)
+    assert results.total == COMPETING and results.pages == COMPETING // 10
+    assert dict(results.facets["kind"]) == {"comment": COMPETING}
+    assert re.search(r"Point \d\.", results.hits[0].excerpt)  # the most mentions rank first
+    last = search(app.state.search_index, "consent", PUBLIC, {"kind": "comment"}, page=99)
+    assert last.page == COMPETING // 20 and len(last.hits) == 20
+    assert search(app.state.search_index, "consent timing", PUBLIC).total == COMPETING - 10
+    assert search(app.state.search_index, "consent nowhere", PUBLIC).total == 0
 
 
 def test_search_page_works_without_javascript_and_as_a_fragment(app, client, db):

@@ -312,9 +312,13 @@ def search(
         for name, value in (filters or {}).items():
             if name in FACETS and value:
                 allowed &= search_index.facet_sets(searcher, name).get(value, set())
-        collector = _TopAndAll(limit=max(page, 1) * per_page)
-        searcher.search_with_collector(query, collectors.FilterCollector(collector, allow=allowed))
-        matching = set(collector.matched)
+        matching = set()
+        if allowed:  # Whoosh reads an empty filter as no filter at all
+            collector = _TopAndAll(limit=max(page, 1) * per_page)
+            searcher.search_with_collector(
+                query, collectors.FilterCollector(collector, allow=allowed)
+            )
+            matching = set(collector.matched)
         for name in FACETS:
             counts = (
                 (v, len(docs & matching))

@@ -21,17 +21,18 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-$(VENDOR)/.stamp: node_modules/.package-lock.json
+# Only the icons listed in consult/icons.py, as one SVG sprite: the icon font is ~130 KB.
+$(VENDOR)/.stamp: node_modules/.package-lock.json consult/icons.py
 	rm -rf $(VENDOR)
-	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons $(VENDOR)/htmx
+	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css $(VENDOR)/bootstrap/
-	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts $(VENDOR)/bootstrap-icons/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	$(PYTHON) -m consult.icons node_modules/bootstrap-icons/icons $(VENDOR)/icons.svg
 	touch $@
 
 install: $(BIN)/consult vendor ## create .venv and install Python and front-end dependencies
 
-vendor: $(VENDOR)/.stamp ## copy Bootstrap, Bootstrap Icons and htmx from npm into static/vendor
+vendor: $(VENDOR)/.stamp ## copy Bootstrap and htmx from npm into static/vendor, with a sprite of the icons used
 
 run: install ## migrate the embedded database, load the demo and serve on http://127.0.0.1:8000
 	$(BIN)/consult migrate

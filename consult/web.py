@@ -35,6 +35,7 @@ from consult.accounts.models import STAKEHOLDER_CATEGORIES, User
 from consult.db import UNAVAILABLE
 from consult.errors import DomainError
 from consult.markdown import render_markdown
+from consult.static_files import StaticAssets
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = ROOT / "templates"
@@ -325,7 +326,10 @@ def category_label(code: str | None) -> str:
     return str(label) if label else ""
 
 
-def make_templates(settings) -> Environment:
+def make_templates(settings, assets: StaticAssets | None = None) -> Environment:
+    """The Jinja environment. `assets` gives the fingerprinted `static()` URLs and `icon()`;
+    the app passes the one it mounts at /static."""
+    assets = assets or StaticAssets(STATIC_DIR)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html", "xml"]),
@@ -337,7 +341,8 @@ def make_templates(settings) -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals.update(
         url=lambda request, name, **params: str(request.app.url_path_for(name, **params)),
-        static=lambda path: f"/static/{path}",
+        static=assets.url,
+        icon=assets.icon,
         csrf_token=csrf_token,
         current_locale=i18n.current_locale,
         language_names=i18n.LANGUAGE_NAMES,

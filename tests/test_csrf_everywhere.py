@@ -5,7 +5,7 @@ import re
 
 from starlette.routing import Route
 
-from tests.conftest import make_user, sign_in
+from tests.conftest import csrf_from, make_user, sign_in
 
 
 def post_routes(app) -> list[str]:
@@ -29,3 +29,19 @@ def test_every_post_route_refuses_a_missing_or_wrong_token(app, client, db):
             assert (
                 "send the form again" in response.text.lower() or "expired" in response.text.lower()
             ), path
+
+
+def test_the_token_is_masked_afresh_on_every_page_and_each_mask_works(client, db):
+    """Gzipped pages must not repeat the same secret bytes beside reflected text (BREACH)."""
+    sign_in(client, db, make_user(db))
+    first, second = (csrf_from(client.get("/account").text) for _ in range(2))
+    assert first != second
+    for token in (first, second):
+        response = client.post(
+            "/language", data={"language": "fr", "csrf_token": token}, follow_redirects=False
+        )
+        assert response.status_code == 303, response.text
+    tampered = first[:10] + ("A" if first[10] != "A" else "B") + first[11:]
+    for bad in ("", "x" * 43, first[:-4], "é" * 88, tampered):
+        response = client.post("/language", data={"language": "en", "csrf_token": bad})
+        assert response.status_code == 403, bad

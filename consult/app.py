@@ -112,8 +112,11 @@ def _http_error(request: Request, exc: HTTPException):
     }
     message = messages.get(exc.status_code, exc.detail)
     if request.url.path.startswith("/api/"):
-        return error_response(exc.status_code, "http_error", str(exc.detail))
-    return error_page(request, exc.status_code, message)
+        response = error_response(exc.status_code, "http_error", str(exc.detail))
+    else:
+        response = error_page(request, exc.status_code, message)
+    response.headers.update(exc.headers or {})  # e.g. the Allow of a 405
+    return response
 
 
 async def _server_error(request: Request, exc: Exception):

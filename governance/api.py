@@ -7,11 +7,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy import false
 from sqlmodel import Session, col, select
 from starlette.requests import Request
 from starlette.routing import Route
 
-from consult.api.base import ApiError, api_view, decode_cursor, limit_param, page, text_param
+from consult.api.base import (
+    ApiError,
+    api_view,
+    decode_cursor,
+    is_whole_number,
+    limit_param,
+    page,
+    text_param,
+)
 from consult.api.openapi import (
     CURSOR,
     INTEGER,
@@ -19,6 +28,8 @@ from consult.api.openapi import (
     NULLABLE_INTEGER,
     NULLABLE_STRING,
     STRING,
+    TEXT,
+    _list,
     _ok,
     _param,
     _schema,
@@ -27,6 +38,8 @@ from consult.drafts.models import Standard
 from consult.errors import NotFound
 from governance import services
 from governance.models import Body, Decision, Meeting, Minutes, MinutesVersion
+
+YEAR = {"type": "string", "pattern": "^[0-9]{4}$"}
 
 
 def _body_json(session: Session, body: Body) -> dict[str, Any]:
@@ -117,12 +130,16 @@ def decisions(session: Session, request: Request):
     if standard_slug := text_param(request, "standard"):
         query = query.where(Standard.slug == standard_slug)
     if year := text_param(request, "year"):
-        if not (year.isdigit() and len(year) == 4):
+        if not (is_whole_number(year) and len(year) == 4):
             raise ApiError(400, "bad_parameter", "year is four digits, such as 2026", "year")
-        query = query.where(
-            col(Decision.decided_on) >= date(int(year), 1, 1),
-            col(Decision.decided_on) <= date(int(year), 12, 31),
-        )
+        if year == "0000":
+            # Four digits, but no date falls in it: an empty register, not an error.
+            query = query.where(false())
+        else:
+            query = query.where(
+                col(Decision.decided_on) >= date(int(year), 1, 1),
+                col(Decision.decided_on) <= date(int(year), 12, 31),
+            )
     rows = list(session.exec(query))
     items = [
         {
@@ -216,23 +233,7 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "Bodies and their composition",
             "parameters": [],
-            "responses": {
-                "200": {
-                    "description": "OK",
-                    "content": {
-                        "application/json": {
-                            "schema": _schema(
-                                {
-                                    "data": {
-                                        "type": "array",
-                                        "items": {"$ref": "#/components/schemas/Body"},
-                                    }
-                                }
-                            )
-                        }
-                    },
-                }
-            },
+            "responses": _list("Body"),
         }
     },
     "/api/v1/bodies/{slug}": {
@@ -245,7 +246,7 @@ OPENAPI_PATHS = {
     "/api/v1/minutes": {
         "get": {
             "summary": "Published versions of public minutes",
-            "parameters": [_param("body", "Body slug"), LIMIT, CURSOR],
+            "parameters": [_param("body", "Body slug", TEXT), LIMIT, CURSOR],
             "responses": _ok("Minutes", paged=True),
         }
     },
@@ -253,9 +254,9 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "The decision register",
             "parameters": [
-                _param("body", "Body slug"),
-                _param("standard", "Standard slug"),
-                _param("year", "Year decided, such as 2026"),
+                _param("body", "Body slug", TEXT),
+                _param("standard", "Standard slug", TEXT),
+                _param("year", "Year decided, such as 2026", YEAR),
                 LIMIT,
                 CURSOR,
             ],

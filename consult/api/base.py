@@ -18,6 +18,11 @@ from consult.errors import DomainError
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
+MAX_TEXT = 200
+MAX_CLAUSE_KEY = 100
+# The largest integer SQLite's INTEGER and PostgreSQL's bigint hold: a cursor past it is not one
+# this API gave out, and the database driver would refuse to bind it.
+MAX_ID = 2**63 - 1
 
 
 class ApiError(Exception):
@@ -94,13 +99,18 @@ def choice_param(request: Request, name: str, choices) -> str | None:
     return raw
 
 
-def text_param(request: Request, name: str, max_length: int = 200) -> str | None:
+def text_param(request: Request, name: str, max_length: int = MAX_TEXT) -> str | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return None
     if len(raw) > max_length:
         raise ApiError(400, "bad_parameter", f"{name} is longer than {max_length} characters", name)
     return raw
+
+
+def is_whole_number(text: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts "²", which `int` refuses."""
+    return text.isascii() and text.isdigit()
 
 
 def encode_cursor(last_id: int) -> str:
@@ -114,7 +124,7 @@ def decode_cursor(request: Request) -> int:
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
         kind, _, value = text.partition(":")
-        if kind != "id" or not value.isdigit():
+        if kind != "id" or not is_whole_number(value) or int(value) > MAX_ID:
             raise ValueError(text)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):

@@ -7,6 +7,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from consult.accounts.models import STAKEHOLDER_CATEGORIES
+from consult.api.base import DEFAULT_LIMIT, MAX_CLAUSE_KEY, MAX_LIMIT, MAX_TEXT
+from consult.consultations.models import COMMENT_KINDS
+
 
 def _param(
     name: str,
@@ -15,19 +19,26 @@ def _param(
     where: str = "query",
     required: bool = False,
 ):
-    return {
+    parameter = {
         "name": name,
         "in": where,
         "required": required or where == "path",
         "description": description,
         "schema": schema or {"type": "string"},
     }
+    if where == "query" and not required:
+        # `?status=` is read as no `status` at all, as an HTML form sends an empty field.
+        parameter["allowEmptyValue"] = True
+    return parameter
 
 
 LIMIT = _param(
-    "limit", "Items per page (1-500, default 50)", {"type": "integer", "minimum": 1, "maximum": 500}
+    "limit",
+    f"Items per page (1-{MAX_LIMIT}, default {DEFAULT_LIMIT})",
+    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
 )
 CURSOR = _param("cursor", "Opaque cursor from a previous page's next_cursor")
+TEXT = {"type": "string", "maxLength": MAX_TEXT}
 NULLABLE_STRING = {"type": ["string", "null"]}
 
 
@@ -100,7 +111,8 @@ DOCUMENT: dict[str, Any] = {
         "title": "Consult public API",
         "version": "1",
         "description": "Read-only access to public consultation records. Confidential comments never "
-        "appear; unattributed comments carry only stakeholder category and country.",
+        "appear; unattributed comments carry only stakeholder category and country. An empty query "
+        "parameter counts as absent; a NUL character anywhere in the address is refused with 400.",
     },
     "paths": {
         "/api/v1/standards": {
@@ -113,7 +125,7 @@ DOCUMENT: dict[str, Any] = {
         "/api/v1/drafts": {
             "get": {
                 "summary": "Public drafts",
-                "parameters": [_param("standard", "Standard name")],
+                "parameters": [_param("standard", "Standard name", TEXT)],
                 "responses": _list("Draft"),
             }
         },
@@ -140,7 +152,7 @@ DOCUMENT: dict[str, Any] = {
                         "upcoming, open or closed",
                         {"type": "string", "enum": ["upcoming", "open", "closed"]},
                     ),
-                    _param("standard", "Standard name"),
+                    _param("standard", "Standard name", TEXT),
                 ],
                 "responses": _list("Consultation"),
             }
@@ -157,12 +169,20 @@ DOCUMENT: dict[str, Any] = {
                 "summary": "Public comments",
                 "parameters": [
                     _param("slug", "Consultation slug", where="path"),
-                    _param("clause", "Clause key such as 9.4"),
-                    _param("category", "Stakeholder category code"),
+                    _param(
+                        "clause",
+                        "Clause key such as 9.4",
+                        {"type": "string", "maxLength": MAX_CLAUSE_KEY},
+                    ),
+                    _param(
+                        "category",
+                        "Stakeholder category code",
+                        {"type": "string", "enum": sorted(STAKEHOLDER_CATEGORIES)},
+                    ),
                     _param(
                         "type",
                         "general, technical or editorial",
-                        {"type": "string", "enum": ["general", "technical", "editorial"]},
+                        {"type": "string", "enum": list(COMMENT_KINDS)},
                     ),
                     LIMIT,
                     CURSOR,

@@ -9,10 +9,12 @@ from starlette.requests import Request
 
 from consult.accounts.models import STAKEHOLDER_CATEGORIES
 from consult.api.base import (
+    MAX_CLAUSE_KEY,
     ApiError,
     api_view,
     choice_param,
     decode_cursor,
+    is_whole_number,
     limit_param,
     page,
     text_param,
@@ -102,7 +104,7 @@ def drafts(session: Session, request: Request):
 
 def _public_draft(session: Session, request: Request) -> tuple[Draft, Standard]:
     raw = request.path_params["draft_id"]
-    if not raw.isdigit() or int(raw) not in _public_draft_ids(session):
+    if not is_whole_number(raw) or int(raw) not in _public_draft_ids(session):
         raise ApiError(404, "not_found", f"there is no public draft {raw}")
     return session.exec(select(Draft, Standard).join(Standard).where(Draft.id == int(raw))).one()
 
@@ -156,7 +158,7 @@ def comments(session: Session, request: Request):
     summary = consultations.get_consultation(session, request.path_params["slug"])
     limit, after = limit_param(request), decode_cursor(request)
     filters = {
-        "clause": text_param(request, "clause", 100),
+        "clause": text_param(request, "clause", MAX_CLAUSE_KEY),
         "category": choice_param(request, "category", STAKEHOLDER_CATEGORIES),
         "type": choice_param(request, "type", COMMENT_KINDS),
     }

@@ -8,7 +8,7 @@ from datetime import datetime
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 from sqlmodel import Session
 
 from consult.sqltypes import utcnow
@@ -52,7 +52,9 @@ def calendar(
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", name)
+    # An X- property is not escaped unless typed as text: a newline in a body name would
+    # otherwise end the line and start a property of its own.
+    cal.add("x-wr-calname", vText(name))
     if method:
         cal.add("method", method)
     for meeting, body in rows:

@@ -98,12 +98,17 @@ def settings(request, tmp_path) -> Settings:
         shutil.copy(template, tmp_path / "consult.db")
         return _base_settings(tmp_path, f"sqlite:///{tmp_path / 'consult.db'}")
     url = request.getfixturevalue("pg_migrated")
+    truncate_all(url)
+    return _base_settings(tmp_path, url)
+
+
+def truncate_all(url: str) -> None:
+    """Empty every table of the PostgreSQL test database, faster than migrating again."""
     engine = create_engine(url)
     tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()
-    return _base_settings(tmp_path, url)
 
 
 @pytest.fixture

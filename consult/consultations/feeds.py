@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +15,10 @@ from consult.consultations.opendata import stream_csv, stream_json
 from consult.errors import NotFound
 from consult.sqltypes import utcnow
 from consult.web import error_page
+
+# Characters XML 1.0 cannot carry at all, even escaped: a title holding one (pasted from a word
+# processor, say) would make the whole feed unreadable.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _consultation(request: Request):
@@ -86,4 +91,4 @@ async def consultations_atom(request: Request) -> Response:
         updated=updated,
         base_url=request.app.state.settings.base_url,
     )
-    return Response(body, media_type="application/atom+xml; charset=utf-8")
+    return Response(NOT_XML.sub("", body), media_type="application/atom+xml; charset=utf-8")

@@ -17,6 +17,8 @@ from consult.markdown import parser, render_markdown
 
 NUMBERED = re.compile(r"^(?:principle\s+)?(\d+(?:\.\d+)*)\.?(?:\s*[:.\-–—]\s*|\s+|$)(.*)$", re.I)
 MAX_KEY_LENGTH = 100
+MAX_TITLE_LENGTH = 500  # the clauses.title column; the heading adds the number to it
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class DraftParseError(ValueError):
@@ -79,7 +81,10 @@ def parse_draft(source: str) -> list[ParsedClause]:
     """Parse `source`; raises DraftParseError naming the line of the first problem found."""
     if "\x00" in source:
         raise DraftParseError(_l("the file is not a text file"))
-    lines = source.splitlines()
+    # Lines as Markdown counts them (the headings' line numbers come from markdown-it): not
+    # str.splitlines, which also breaks at U+2028, form feeds and the like, so that such a
+    # character in one clause would shift the text of every clause after it.
+    lines = LINE_BREAK.split(source)
     headings = _headings(source)
     if not headings:
         raise DraftParseError(_l("the draft has no headings, so it has no clauses to comment on"))
@@ -100,6 +105,11 @@ def parse_draft(source: str) -> list[ParsedClause]:
         key = number or _unique_slug(slugify(title), seen)
         if len(key) > MAX_KEY_LENGTH:
             raise DraftParseError(_l("the clause number is too long"), heading.line + 1)
+        if len(title) > MAX_TITLE_LENGTH:
+            raise DraftParseError(
+                _l("the heading is too long: at most %(max)s characters", max=MAX_TITLE_LENGTH),
+                heading.line + 1,
+            )
         if key in seen:
             raise DraftParseError(
                 _l(

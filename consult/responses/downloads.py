@@ -9,7 +9,7 @@ import io
 
 from openpyxl import Workbook
 
-from consult.cells import FORMULA_STARTS, safe_cell  # noqa: F401 - re-exported
+from consult.cells import FORMULA_STARTS, safe_cell, workbook_cell  # noqa: F401 - re-exported
 from consult.i18n import lazy_gettext as _l
 from consult.responses.models import DISPOSITIONS
 from consult.responses.synopsis import PublicEntry, sections
@@ -79,7 +79,7 @@ def workbook_bytes(title: str, header: list[str], rows: list[list[str]]) -> byte
     sheet = workbook.create_sheet(safe_sheet_title(title))
     sheet.append(header)
     for row in rows:
-        sheet.append([safe_cell(value) for value in row])
+        sheet.append([workbook_cell(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, orm
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from consult.errors import ValidationError
+from consult.i18n import lazy_gettext as _l
 from consult.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -52,6 +54,30 @@ def make_engine(settings: Settings) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
 
 
+def _refuse_overlong_text(session: orm.Session, _context, _instances) -> None:
+    """Text longer than its column is refused with a 422, on every backend alike: SQLite would
+    store it and PostgreSQL would fail the whole request. Forms check their fields' lengths
+    first; this is the net under all of them."""
+    for record in (*session.new, *session.dirty):
+        table = getattr(type(record), "__table__", None)
+        if table is None:
+            continue
+        for column in table.columns:
+            limit = getattr(column.type, "length", None)
+            value = record.__dict__.get(column.key)  # never loads an unloaded attribute
+            if limit and isinstance(value, str) and len(value) > limit:
+                field = column.key.replace("_", " ")
+                raise ValidationError(
+                    {
+                        column.key: _l(
+                            "A text is too long: %(field)s can be at most %(max)s characters.",
+                            field=field,
+                            max=limit,
+                        )
+                    }
+                )
+
+
 class Database:
     """Owns the engine; hands out sessions. One per application."""
 
@@ -60,6 +86,8 @@ class Database:
         # command happens to import.
         import consult.models  # noqa: F401
 
+        if not event.contains(orm.Session, "before_flush", _refuse_overlong_text):
+            event.listen(orm.Session, "before_flush", _refuse_overlong_text)
         self.settings = settings
         self.engine = make_engine(settings)
 

@@ -35,7 +35,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from consult import i18n
 from consult.accounts.models import STAKEHOLDER_CATEGORIES, User
 from consult.db import UNAVAILABLE
-from consult.errors import DomainError
+from consult.errors import DomainError, ValidationError
 from consult.markdown import render_markdown
 from consult.static_files import StaticAssets
 
@@ -161,17 +161,20 @@ def _csrf_ok(request: Request, form: FormData) -> bool:
 def _run(func: Callable[[Ctx], Response], request: Request, form: FormData | None) -> Response:
     i18n.set_locale(request.state.locale)
     database = request.app.state.db
-    with database.session(write=request.method == "POST") as session:
-        ctx = Ctx(request=request, db=session, user=current_user(session, request), form=form)
-        try:
+    try:
+        with database.session(write=request.method == "POST") as session:
+            ctx = Ctx(request=request, db=session, user=current_user(session, request), form=form)
             response = func(ctx)
-        except DomainError as error:
-            session.rollback()
-            return error_page(request, error.status_code, error.message)
-        # A refused request leaves nothing behind, even what a service flushed before refusing.
-        if response.status_code >= 400:
-            session.rollback()
-        return response
+            # A refused request leaves nothing behind, even what a service flushed first.
+            if response.status_code >= 400:
+                session.rollback()
+            return response
+    except DomainError as error:
+        # From a service the view did not expect it from, or from the flush at commit: all is
+        # rolled back, and refused input goes back to its author.
+        if form is not None and isinstance(error, ValidationError):
+            return _resend(request, form, error.status_code, (_REFUSED, error.message))
+        return error_page(request, error.status_code, error.message)
 
 
 def current_user(session: Session, request: Request) -> User | None:
@@ -213,6 +216,7 @@ _CSRF_EXPIRED = (
         "again."
     ),
 )
+_REFUSED = i18n.lazy_gettext("This request cannot be completed")
 _DATABASE_UNAVAILABLE = (
     i18n.lazy_gettext("Nothing was saved: please try again in a minute"),
     i18n.lazy_gettext(

@@ -51,9 +51,10 @@ def create_meeting(session: Session, body: Body, values: dict[str, str]) -> Meet
         starts_at=starts,
         ends_at=ends,
         timezone=str(zone.key),
-        place=values.get("place", "").strip()[:300],
-        online_url=url[:500],
-        languages=values.get("languages", "").strip()[:200],
+        # Too long for its column, a field is refused by name at the flush, never cut short.
+        place=values.get("place", "").strip(),
+        online_url=url,
+        languages=values.get("languages", "").strip(),
     )
     session.add(meeting)
     session.flush()

@@ -232,7 +232,7 @@ def add_member(session: Session, body: Body, values: dict[str, str]) -> Membersh
         raise ValidationError(errors)
     user = session.exec(select(User).where(User.email == email)).first()
     if user is None:
-        user = User(email=email, name=values.get("name", "").strip()[:200])
+        user = User(email=email, name=values.get("name", "").strip())
         session.add(user)
         session.flush()
     _refuse_overlap(session, body, user, start, end)

@@ -381,6 +381,10 @@ def record_on_behalf(
     category = values.get("stakeholder_category", "")
     if not name:
         errors["author_name"] = _l("Enter the name of the person or organisation who commented.")
+    elif len(name) > 200:
+        errors["author_name"] = _l("The name can be at most 200 characters.")
+    if len(values.get("author_organisation", "").strip()) > 200:
+        errors["author_organisation"] = _l("The organisation can be at most 200 characters.")
     if source not in COMMENT_SOURCES or source == "online":
         errors["source"] = _l("Say how the comment reached the secretariat.")
     if category not in STAKEHOLDER_CATEGORIES:
@@ -399,8 +403,8 @@ def record_on_behalf(
         consultation_id=consultation.id,
         clause_id=clause.id,
         author_id=author.id if author else None,
-        author_name=name[:200],
-        author_organisation=values.get("author_organisation", "").strip()[:200],
+        author_name=name,
+        author_organisation=values.get("author_organisation", "").strip(),
         author_email=email,
         stakeholder_category=category,
         country=(values.get("country", "").upper() or None),

@@ -69,6 +69,10 @@ def import_draft(
         errors["standard"] = _l("Give the standard's name.")
     if not version_label:
         errors["version"] = _l("Give the version, for example “V4 draft 1”.")
+    if len(standard_name) > 200:
+        errors["standard"] = _l("The standard's name can be at most 200 characters.")
+    if len(version_label) > 100:
+        errors["version"] = _l("The version can be at most 100 characters.")
     if errors:
         raise ValidationError(errors)
     parsed = parse_draft(source)
@@ -76,7 +80,9 @@ def import_draft(
     standard = session.exec(select(Standard).where(Standard.name == standard_name)).first()
     if standard is None:
         standard = Standard(
-            name=standard_name, slug=slugify(standard_name), code=standard_code(standard_name)
+            name=standard_name,
+            slug=_free_slug(session, slugify(standard_name)),
+            code=standard_code(standard_name),
         )
         session.add(standard)
         session.flush()
@@ -215,3 +221,17 @@ def clauses_by_id(session: Session, ids: list[int]) -> dict[int, Clause]:
     if not ids:
         return {}
     return {c.id: c for c in session.exec(select(Clause).where(col(Clause.id).in_(ids)))}
+
+
+def _free_slug(session: Session, base: str) -> str:
+    """`base`, or `base-2`, `base-3`...: names that differ only in case, punctuation or a
+    script the slug cannot spell ("铝标准" and "铝规范" both give "section") stay apart."""
+    taken = set(
+        session.exec(
+            select(Standard.slug).where(col(Standard.slug).startswith(base, autoescape=True))
+        )
+    )
+    slug, counter = base, 2
+    while slug in taken:
+        slug, counter = f"{base}-{counter}", counter + 1
+    return slug

@@ -12,6 +12,8 @@ from sqlmodel import Session
 from consult import i18n
 from consult.mail.models import OutboxMessage
 
+MAX_SUBJECT = 300
+
 
 class Outbox:
     def __init__(self, settings, templates_dir) -> None:
@@ -31,7 +33,11 @@ class Outbox:
         with i18n.use_locale(language):
             subject = self.templates.get_template(f"{name}/subject.txt").render(context)
             body = self.templates.get_template(f"{name}/body.txt").render(context)
-        return " ".join(subject.split()), body
+        subject = " ".join(subject.split())
+        # A subject quoting a long title must not stop the mail (the column holds 300).
+        if len(subject) > MAX_SUBJECT:
+            subject = subject[: MAX_SUBJECT - 1].rstrip() + "…"
+        return subject, body
 
     def queue(
         self,

@@ -131,17 +131,18 @@ def _filtered(consultation: Consultation, filters: LogFilters):
         themed = select(CommentTheme.comment_id).where(CommentTheme.theme_id == int(filters.theme))
         query = query.where(col(Comment.id).in_(themed))
     if filters.q:
-        pattern = f"%{filters.q.lower()}%"
-        query = query.where(
-            or_(
-                func.lower(Comment.body).like(pattern),
-                func.lower(Comment.proposed_change).like(pattern),
-                func.lower(Comment.reference).like(pattern),
-                func.lower(Comment.author_name).like(pattern),
-                func.lower(Comment.author_organisation).like(pattern),
-                func.lower(func.coalesce(Response.response_markdown, "")).like(pattern),
-            )
-        )
+        # "50%" and "a_b" are text to find, not LIKE wildcards.
+        escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        texts = [
+            Comment.body,
+            Comment.proposed_change,
+            Comment.reference,
+            Comment.author_name,
+            Comment.author_organisation,
+            func.coalesce(Response.response_markdown, ""),
+        ]
+        query = query.where(or_(*(func.lower(t).like(pattern, escape="\\") for t in texts)))
     return query
 
 
@@ -362,11 +363,14 @@ def history(session: Session, comment: Comment) -> list[tuple[ResponseHistory, U
 
 
 def pending_count(session: Session, consultation: Consultation) -> int:
-    return session.exec(
-        select(func.count(Comment.id))
-        .outerjoin(Response, Response.comment_id == Comment.id)
-        .where(
-            Comment.consultation_id == consultation.id,
-            or_(col(Response.id).is_(None), Response.disposition == "pending"),
+    """Comments with no response or a pending one: all comments less the answered ones. Two
+    counts over indexes; joining every comment to its response read 20,000 rows of each."""
+    comments = session.exec(
+        select(func.count(Comment.id)).where(Comment.consultation_id == consultation.id)
+    ).one()
+    answered = session.exec(
+        select(func.count(Response.id)).where(
+            Response.consultation_id == consultation.id, Response.disposition != "pending"
         )
     ).one()
+    return comments - answered

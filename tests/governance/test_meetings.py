@@ -283,3 +283,37 @@ def test_agenda_items_move_up_and_down(client, db, cast):
         "Three",
         "Two",
     ]
+
+
+def test_a_form_field_without_its_own_check_gets_422_with_the_text_kept(client, db, cast):
+    sign_in(client, db, cast.staff)
+    url = f"/bodies/{cast.body.slug}/meetings/new"
+    place = "Salle des fêtes, " * 30  # 510 characters; the column holds 300
+    data = {
+        "csrf_token": csrf(client, url),
+        "title": "SC 13",
+        "starts_at": "2027-02-03T14:00",
+        "ends_at": "2027-02-03T16:00",
+        "timezone": "UTC",
+        "place": place,
+    }
+    response = client.post(url, data=data, follow_redirects=False)
+    assert response.status_code == 422
+    assert soup(response).select_one("[name=place]")["value"] == place  # as typed
+    assert "at most 300 characters" in response.text
+    with db.session() as session:
+        assert session.exec(select(Meeting).where(Meeting.title == "SC 13")).first() is None
+
+
+def test_a_long_title_shortens_an_invitation_subject_instead_of_stopping_it(db, cast):
+    from consult.mail.outbox import MAX_SUBJECT, Outbox
+    from consult.web import TEMPLATES_DIR
+    from governance.feeds import send_invitations
+    from tests.conftest import outbox
+
+    meeting = make_meeting(db, cast.body, title="T" * 300)
+    with db.session(write=True) as session:
+        mail = Outbox(db.settings, TEMPLATES_DIR)
+        send_invitations(session, mail, session.get(Meeting, meeting.id), cast.body)
+    subjects = [message.subject for message in outbox(db)]
+    assert subjects and all(len(s) <= MAX_SUBJECT and s.endswith("…") for s in subjects)

@@ -65,6 +65,9 @@ def test_log_filters_sorts_and_paginates_in_sql(client, db, staff):
     assert "1 comment matches" in soup(client.get(log_url(consultation) + "?kind=general")).text
     text = soup(client.get(log_url(consultation) + "?q=NUMBER+54"))
     assert len(text.select("tr.log-row")) == 1
+    # % and _ are text to find, not wildcards: "5_" finds no "Point number 54".
+    assert not soup(client.get(log_url(consultation) + "?q=number+5_")).select("tr.log-row")
+    assert not soup(client.get(log_url(consultation) + "?q=number+%25")).select("tr.log-row")
     pending = soup(client.get(log_url(consultation) + "?disposition=pending"))
     assert "56 comments match" in pending.select_one("#log-total").text
     none = soup(client.get(log_url(consultation) + "?disposition=accepted"))

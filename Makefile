@@ -55,9 +55,14 @@ format: install ## fix style
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install ## measure search over 100,000 records and the 20,000-comment response log (bench/results/)
+bench: install ## measure search, the response log and pages under load on SQLite and PostgreSQL (bench/results/)
 	$(BIN)/python -m bench.search_bench
 	$(BIN)/python -m bench.responses_bench
+	@# The load benchmark drives the server with Debian's wrk; install it when it is missing.
+	@command -v wrk >/dev/null 2>&1 || { echo "bench: installing Debian's wrk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; } \
+		|| echo "bench: no wrk; the load benchmark falls back to its Python client"
+	$(BIN)/python -m bench.load_bench
 
 clean: ## remove the virtualenv, front-end packages and local data
 	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -172,6 +172,39 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_seed_bench(args) -> int:
+    from consult.benchdata import Plan, is_empty, seed, wipe
+    from consult.db import Database
+
+    try:
+        plan = Plan.scaled(args.scale)
+    except ValueError as error:
+        return _fail(str(error))
+    database = Database(_settings())
+    try:
+        if not is_empty(database) and not args.force:
+            return _fail(
+                "the database is not empty; seed-bench fills an empty database "
+                "(--force deletes everything in it first)"
+            )
+        if args.force:
+            print("deleting everything in the database (--force)", flush=True)
+            wipe(database)
+        made = seed(database, plan, args.seed)
+    finally:
+        database.dispose()
+    counts = made["counts"]
+    print(f"seeded in {made['seconds']} s (scale {args.scale:g}, seed {args.seed}):")
+    for table, count in counts.items():
+        if count:
+            print(f"  {table:<24} {count:>8,}")
+    print(f"consultation: /consultations/{made['consultation']}")
+    print(f"busiest clause: /consultations/{made['consultation']}/clauses/{made['busiest_clause']}")
+    print(f"open round: /consultations/{made['open_consultation']}")
+    print("search: run `consult reindex` (or a worker rebuilds the index from the queue)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="consult", description=__doc__)
     commands = root.add_subparsers(dest="command", required=True)
@@ -211,6 +244,18 @@ def parser() -> argparse.ArgumentParser:
         "--hide-comments", action="store_true", help="publish comments only after closing"
     )
     new.set_defaults(func=cmd_create_consultation)
+
+    bench = commands.add_parser(
+        "seed-bench", help="fill an empty database with a large, realistic data set"
+    )
+    bench.add_argument(
+        "--scale", type=float, default=1.0, help="1 = 20,000 comments; 0.01 for a quick one"
+    )
+    bench.add_argument("--seed", type=int, default=2026, help="the same seed, the same data")
+    bench.add_argument(
+        "--force", action="store_true", help="delete everything in the database first"
+    )
+    bench.set_defaults(func=cmd_seed_bench)
 
     staff = commands.add_parser("create-staff", help="make a secretariat account")
     staff.add_argument("email")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from consult.i18n import lazy_gettext as _l
@@ -58,6 +58,8 @@ class Consultation(SQLModel, table=True):
 
 class Comment(SQLModel, table=True):
     __tablename__ = "comments"
+    # The outline's counts per clause and a clause page's comments read only that clause's.
+    __table_args__ = (Index("ix_comments_consultation_clause", "consultation_id", "clause_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     reference: str = Field(max_length=80, unique=True)

@@ -27,6 +27,8 @@ from consult.sqltypes import utcnow
 
 MAX_COMMENT = 20_000
 MAX_TITLE = 300
+# A busy clause draws hundreds of comments: pages keep it light on slow connections.
+COMMENTS_PER_PAGE = 50
 # ISEAL: a first round runs at least 60 days, a later one at least 30.
 MINIMUM_DAYS = {1: 60}
 LATER_ROUND_MINIMUM_DAYS = 30
@@ -442,21 +444,42 @@ def comments_visible_during(consultation: Consultation) -> bool:
     return consultation.show_comments_during_period or status(consultation) == "closed"
 
 
+@dataclass
+class CommentPage:
+    comments: list[Comment]
+    total: int
+    page: int
+    pages: int
+
+
 def comments_on_clause(
-    session: Session, consultation: Consultation, clause: Clause, viewer: User | None
-) -> list[Comment]:
-    """What `viewer` may read on a clause page: public comments when the consultation shows
-    them, the viewer's own, and everything for the secretariat."""
-    query = select(Comment).where(
-        Comment.consultation_id == consultation.id, Comment.clause_id == clause.id
-    )
+    session: Session,
+    consultation: Consultation,
+    clause: Clause,
+    viewer: User | None,
+    page: int = 1,
+    per_page: int = COMMENTS_PER_PAGE,
+) -> CommentPage:
+    """What `viewer` may read on a clause page, a page at a time, oldest first: public comments
+    when the consultation shows them, the viewer's own, and everything for the secretariat."""
+    where = [Comment.consultation_id == consultation.id, Comment.clause_id == clause.id]
     if not is_secretariat(viewer):
         mine = Comment.author_id == viewer.id if viewer else False
         if comments_visible_during(consultation):
-            query = query.where((Comment.publication != "confidential") | mine)
+            where.append((Comment.publication != "confidential") | mine)
         else:
-            query = query.where(mine)
-    return list(session.exec(query.order_by(Comment.received_at, Comment.id)))
+            where.append(mine)
+    total = session.exec(select(func.count()).select_from(Comment).where(*where)).one()
+    pages = max(-(-total // per_page), 1)
+    page = min(max(page, 1), pages)
+    comments = session.exec(
+        select(Comment)
+        .where(*where)
+        .order_by(Comment.received_at, Comment.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return CommentPage(list(comments), total, page, pages)
 
 
 def comments_by_author(session: Session, user: User) -> list[tuple[Comment, Consultation, Clause]]:

@@ -72,6 +72,11 @@ def detail(ctx: Ctx) -> Response:
     )
 
 
+def _page_number(ctx: Ctx) -> int:
+    raw = ctx.request.query_params.get("page", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 1
+
+
 def _clause_context(ctx: Ctx, values: dict | None = None, errors: dict | None = None) -> dict:
     summary = services.get_consultation(ctx.db, ctx.param("slug"))
     clause = services.get_clause(ctx.db, summary.consultation, ctx.param("key"))
@@ -81,7 +86,9 @@ def _clause_context(ctx: Ctx, values: dict | None = None, errors: dict | None = 
         "clause": clause,
         "previous": previous,
         "following": following,
-        "comments": services.comments_on_clause(ctx.db, summary.consultation, clause, ctx.user),
+        "comments": services.comments_on_clause(
+            ctx.db, summary.consultation, clause, ctx.user, _page_number(ctx)
+        ),
         "comments_shown": services.comments_visible_during(summary.consultation),
         "values": values or {"kind": "general", "publication": "named"},
         "errors": errors or {},

@@ -76,6 +76,34 @@ def test_clause_page_has_its_text_and_a_comment_button(client, db):
     assert button["hx-get"] == comment_url(consultation)
 
 
+def test_a_busy_clause_shows_its_comments_fifty_at_a_time(app, client, db):
+    from consult.consultations.services import get_clause, submit_comment
+
+    consultation = make_consultation(db)
+    author = make_user(db)
+    with db.session(write=True) as session:
+        clause = get_clause(session, consultation, "9.4")
+        for n in range(120):
+            values = COMMENT | {"body": f"Comment number {n:03d}."}
+            submit_comment(
+                session, app.state.outbox, consultation, clause, author, values, rate_limits=False
+            )
+    url = f"/consultations/{consultation.slug}/clauses/9.4"
+
+    def numbers(response):
+        return [int(m) for m in re.findall(r"Comment number (\d+)\.", response.text)]
+
+    first = client.get(url)
+    assert numbers(first) == list(range(50))
+    assert soup(first).select_one("#comments-total").text == "120"
+    assert "Page 1 of 3" in soup(first).select_one("#comments-pages").text
+    assert soup(first).select_one('#comments-pages a[rel="next"]')["href"] == "?page=2#comments"
+    assert numbers(client.get(url + "?page=2")) == list(range(50, 100))
+    assert numbers(client.get(url + "?page=3")) == list(range(100, 120))
+    assert numbers(client.get(url + "?page=99")) == list(range(100, 120))  # the last page
+    assert numbers(client.get(url + "?page=x")) == list(range(50))
+
+
 def test_unknown_consultation_and_clause_are_404_with_a_message(client, db):
     consultation = make_consultation(db)
     missing = client.get("/consultations/nope")

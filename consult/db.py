@@ -16,6 +16,20 @@ from consult.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
+# Every id column is a 32-bit INTEGER; PostgreSQL refuses to compare one with a larger number.
+MAX_ID = 2**31 - 1
+
+
+def as_id(text: str | int) -> int | None:
+    """A database id from a form or an address, or None; never one the database would refuse.
+    ASCII digits only: `str.isdigit` also takes "²", which `int` refuses."""
+    text = str(text).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
 # What either driver or the pool raises when the database cannot be reached or is locked out:
 # the request is answered 503 and the transaction never committed, so nothing half-done stays.
 UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)

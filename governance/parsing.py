@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from consult.db import as_id
 from consult.errors import ValidationError
 from consult.i18n import lazy_gettext as _l
 
@@ -50,16 +51,6 @@ def parse_local(text: str, field: str, zone: ZoneInfo) -> datetime:
 
 
 MAX_COUNT = 100_000
-MAX_ID = 2**31 - 1
-
-
-def as_id(text: str | int) -> int | None:
-    """A database id from a form or an address, or None; never one the database would refuse."""
-    text = str(text).strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 10:
-        return None
-    value = int(text)
-    return value if 0 < value <= MAX_ID else None
 
 
 def parse_count(text: str, field: str, required: bool = True) -> int | None:

@@ -14,15 +14,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from consult import i18n
+from consult.db import MAX_ID
 from consult.errors import DomainError
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
 MAX_TEXT = 200
 MAX_CLAUSE_KEY = 100
-# The largest integer SQLite's INTEGER and PostgreSQL's bigint hold: a cursor past it is not one
-# this API gave out, and the database driver would refuse to bind it.
-MAX_ID = 2**63 - 1
 
 
 class ApiError(Exception):

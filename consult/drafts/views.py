@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from consult.accounts.permissions import can_import_drafts
+from consult.db import as_id
 from consult.drafts import services
 from consult.drafts.parser import DraftParseError
 from consult.errors import NotFound, PermissionDenied, ValidationError
@@ -68,10 +69,9 @@ def import_form(ctx: Ctx) -> Response:
 @view
 def draft_detail(ctx: Ctx) -> Response:
     _require(ctx)
-    try:
-        draft_id = int(ctx.param("draft_id"))
-    except ValueError:
-        raise NotFound(_l("There is no draft at this address.")) from None
+    draft_id = as_id(ctx.param("draft_id"))
+    if draft_id is None:
+        raise NotFound(_l("There is no draft at this address."))
     draft, standard = services.get_draft(ctx.db, draft_id)
     clauses = services.clauses_of(ctx.db, draft.id)
     predecessor_ids = [c.predecessor_id for c in clauses if c.predecessor_id]

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from consult.accounts.models import User
 from consult.consultations.models import Comment, Consultation
+from consult.db import as_id
 from consult.errors import NotFound, ValidationError
 from consult.i18n import lazy_gettext as _l
 from consult.responses.models import CommentGroup, Response
@@ -129,7 +130,7 @@ def list_groups(session: Session, consultation: Consultation) -> list[tuple[Comm
 
 
 def get_group(session: Session, consultation: Consultation, group_id: str) -> CommentGroup:
-    group = session.get(CommentGroup, int(group_id)) if group_id.isdigit() else None
+    group = session.get(CommentGroup, as_id(group_id)) if as_id(group_id) else None
     if group is None or group.consultation_id != consultation.id:
         raise NotFound(_l("This consultation has no such group."))
     return group

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from consult.accounts.models import User
 from consult.consultations.models import Comment, Consultation
+from consult.db import as_id
 from consult.drafts.models import Clause
 from consult.errors import NotFound, ValidationError
 from consult.i18n import lazy_gettext as _l
@@ -123,12 +124,14 @@ def _filtered(consultation: Consultation, filters: LogFilters):
         query = query.where(Response.disposition == filters.disposition)
     if filters.assignee == "none":
         query = query.where(col(Response.assignee_id).is_(None))
-    elif filters.assignee.isdigit():
-        query = query.where(Response.assignee_id == int(filters.assignee))
-    if filters.group.isdigit():
-        query = query.where(Response.group_id == int(filters.group))
-    if filters.theme.isdigit():
-        themed = select(CommentTheme.comment_id).where(CommentTheme.theme_id == int(filters.theme))
+    elif as_id(filters.assignee):
+        query = query.where(Response.assignee_id == as_id(filters.assignee))
+    if as_id(filters.group):
+        query = query.where(Response.group_id == as_id(filters.group))
+    if as_id(filters.theme):
+        themed = select(CommentTheme.comment_id).where(
+            CommentTheme.theme_id == as_id(filters.theme)
+        )
         query = query.where(col(Comment.id).in_(themed))
     if filters.q:
         # "50%" and "a_b" are text to find, not LIKE wildcards.
@@ -246,7 +249,7 @@ def validate_response(session: Session, comment: Comment, values: dict[str, str]
     assignee_id = None
     assignee = values.get("assignee_id", "").strip()
     if assignee:
-        staff = session.get(User, int(assignee)) if assignee.isdigit() else None
+        staff = session.get(User, as_id(assignee)) if as_id(assignee) else None
         if staff is None or not staff.is_secretariat:
             errors["assignee_id"] = _l("Choose someone on the secretariat.")
         else:

@@ -29,6 +29,7 @@ from consult.drafts import search as drafts_search
 from consult.drafts.routes import routes as draft_routes
 from consult.mail.outbox import Outbox
 from consult.mail.sender import make_sender, run_sender
+from consult.page_cache import PageCache
 from consult.responses import search as responses_search
 from consult.responses.routes import routes as response_routes
 from consult.search import registry as search_registry
@@ -226,6 +227,8 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
     )
     app.state.outbox = Outbox(settings, TEMPLATES_DIR)
     app.state.search_index = search_index
+    seconds = settings.page_cache_seconds
+    app.state.page_cache = PageCache(seconds) if seconds > 0 else None
     app.state.openapi = openapi_document(
         governance_api.OPENAPI_PATHS, governance_api.OPENAPI_SCHEMAS
     )

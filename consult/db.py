@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,6 +95,45 @@ def _refuse_overlong_text(session: orm.Session, _context, _instances) -> None:
                 )
 
 
+_write_counter = itertools.count(1)
+_data_version = 0
+
+
+def data_version() -> int:
+    """A number that changes whenever a transaction in this process commits a write: a copy of
+    a page made under the same number still shows the current data."""
+    return _data_version
+
+
+def _note_flush(session: orm.Session, _context) -> None:
+    session.info["wrote"] = True
+
+
+def _note_statement(state: orm.ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
+
+
+def _count_commit(session: orm.Session) -> None:
+    # After the commit itself, so a page made under the new number cannot predate the write.
+    global _data_version
+    if session.info.pop("wrote", False):
+        _data_version = next(_write_counter)
+
+
+def _forget_writes(session: orm.Session, _previous_transaction=None) -> None:
+    session.info.pop("wrote", None)
+
+
+_SESSION_LISTENERS = [
+    ("before_flush", _refuse_overlong_text),
+    ("after_flush", _note_flush),
+    ("do_orm_execute", _note_statement),
+    ("after_commit", _count_commit),
+    ("after_rollback", _forget_writes),
+]
+
+
 class Database:
     """Owns the engine; hands out sessions. One per application."""
 
@@ -102,8 +142,9 @@ class Database:
         # command happens to import.
         import consult.models  # noqa: F401
 
-        if not event.contains(orm.Session, "before_flush", _refuse_overlong_text):
-            event.listen(orm.Session, "before_flush", _refuse_overlong_text)
+        for name, listener in _SESSION_LISTENERS:
+            if not event.contains(orm.Session, name, listener):
+                event.listen(orm.Session, name, listener)
         self.settings = settings
         self.engine = make_engine(settings)
 

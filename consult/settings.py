@@ -67,6 +67,9 @@ class Settings:
     rate_limits: bool = True
     # How long a mail sender holds the rows it claimed; a crashed sender's rows wait this long.
     mail_lease_seconds: int = 300
+    # How long a public page made for one visitor who is not signed in may be shown to others
+    # (consult/page_cache.py); 0 makes every page afresh.
+    page_cache_seconds: int = 5
     languages: tuple[str, ...] = ("en", "fr")
     default_language: str = "en"
     login_link_minutes: int = 30
@@ -97,6 +100,7 @@ class Settings:
             embedded_worker=_bool("CONSULT_EMBEDDED_WORKER", get("EMBEDDED_WORKER", "true")),
             rate_limits=_bool("CONSULT_RATE_LIMITS", get("RATE_LIMITS", "true")),
             mail_lease_seconds=_int("CONSULT_MAIL_LEASE_SECONDS", get("MAIL_LEASE_SECONDS", "300")),
+            page_cache_seconds=_int("CONSULT_PAGE_CACHE_SECONDS", get("PAGE_CACHE_SECONDS", "5")),
         )
         return settings.resolved()
 

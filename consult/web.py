@@ -44,6 +44,8 @@ TEMPLATES_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+# Unguessable, so no one can write it into a comment to have it replaced by a token.
+CSRF_SLOT = "csrf-slot-" + secrets.token_hex(16)
 MAX_FORM_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UNAVAILABLE_RETRY_SECONDS = 30
@@ -186,7 +188,10 @@ def current_user(session: Session, request: Request) -> User | None:
 
 def csrf_token(request: Request) -> str:
     """The session's token, masked afresh each time it is written into a page: a gzipped page
-    then never repeats the same secret bytes beside text the visitor typed (BREACH)."""
+    then never repeats the same secret bytes beside text the visitor typed (BREACH). In a page
+    made for consult.page_cache, a placeholder that each visitor's token replaces."""
+    if getattr(request.state, "csrf_slot", False):
+        return CSRF_SLOT
     token = request.session.get("csrf")
     if not token:
         token = request.session["csrf"] = secrets.token_urlsafe(32)

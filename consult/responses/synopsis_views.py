@@ -10,6 +10,7 @@ from consult.consultations.services import get_consultation
 from consult.errors import NotFound, ValidationError
 from consult.i18n import country_name
 from consult.i18n import lazy_gettext as _l
+from consult.page_cache import shared_with_visitors
 from consult.responses import downloads, synopsis
 from consult.responses.models import DISPOSITIONS
 from consult.responses.permissions import can_publish_synopsis
@@ -57,6 +58,7 @@ def _charts(figures: dict) -> dict:
     return charts
 
 
+@shared_with_visitors
 @view
 def synopsis_page(ctx: Ctx) -> Response:
     summary, published = _visible(ctx)

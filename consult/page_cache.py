@@ -1,0 +1,156 @@
+"""Public pages made once and shared by every visitor who is not signed in, for a few seconds.
+
+Most requests are anonymous readers of the same few pages: a consultation's outline, its
+busiest clauses, the synopsis, a search. Making each of them costs tens of milliseconds of
+queries and templates; sending a copy costs almost nothing. A copy is used only while:
+
+- nothing was written since it was made (any write committed in this process retires every
+  copy at once, see `consult.db.data_version`), and
+- it is younger than `page_cache_seconds`, which bounds how stale a page can be for what this
+  process cannot see: writes by other processes and pages that change with the clock (a
+  consultation opening at noon).
+
+Signed-in people, visitors with a message waiting (a flash) and any request but GET/HEAD
+always get a page made for them. The one personal thing in an anonymous page is the CSRF
+token of its forms (the language switcher is on every page): the copy holds a placeholder,
+and each visitor's own token, masked afresh, is written into it as it is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from consult.db import data_version
+from consult.web import CSRF_SLOT, csrf_token, is_htmx
+
+_SLOT = CSRF_SLOT.encode()
+_NOT_COPIED = {"content-length", "set-cookie"}
+
+
+@dataclass
+class Copy:
+    parts: list[bytes]  # the body, split where each CSRF token goes
+    headers: dict[str, str]
+    version: int
+    made: float
+
+    @property
+    def size(self) -> int:
+        return sum(map(len, self.parts))
+
+
+class PageCache:
+    """Copies by address, language and page-or-fragment, up to `max_bytes` in all, the least
+    recently used going first. Only the event loop's thread uses it, so it needs no lock."""
+
+    def __init__(self, seconds: float, max_bytes: int = 128 * 1024 * 1024) -> None:
+        self.seconds = seconds
+        self.max_bytes = max_bytes
+        self._copies: OrderedDict[tuple, Copy] = OrderedDict()
+        self._bytes = 0
+        # One request makes a missing page; the others asking for it meanwhile wait for it.
+        self._making: dict[tuple, asyncio.Future] = {}
+
+    def get(self, key: tuple) -> Copy | None:
+        copy = self._copies.get(key)
+        if copy is None:
+            return None
+        if copy.version != data_version() or time.monotonic() - copy.made > self.seconds:
+            self._drop(key)
+            return None
+        self._copies.move_to_end(key)
+        return copy
+
+    def put(self, key: tuple, copy: Copy) -> None:
+        # A page over a quarter of the budget would push out everything else.
+        if copy.version != data_version() or copy.size > self.max_bytes // 4:
+            return
+        self._drop(key)
+        self._copies[key] = copy
+        self._bytes += copy.size
+        while self._bytes > self.max_bytes:
+            self._drop(next(iter(self._copies)))
+
+    def _drop(self, key: tuple) -> None:
+        copy = self._copies.pop(key, None)
+        if copy is not None:
+            self._bytes -= copy.size
+
+    async def serve(
+        self, request: Request, key: tuple, make: Callable[[], Awaitable[Response]]
+    ) -> Response:
+        copy = self.get(key)
+        while copy is None:
+            making = self._making.get(key)
+            if making is None:
+                return await self._make(request, key, make)
+            copy = await asyncio.shield(making)
+            if copy is None:  # that page was not one to share: make this one too
+                return await make()
+        return _send(request, copy)
+
+    async def _make(self, request: Request, key: tuple, make) -> Response:
+        future = self._making[key] = asyncio.get_running_loop().create_future()
+        copy = None
+        try:
+            version = data_version()  # before reading: a write meanwhile retires this copy
+            request.state.csrf_slot = True
+            try:
+                response = await make()
+            finally:
+                request.state.csrf_slot = False
+            copy = _copy_of(response, version)
+            if copy is None:
+                return response
+            self.put(key, copy)
+            return _send(request, copy)
+        finally:
+            del self._making[key]
+            future.set_result(copy)
+
+
+def _copy_of(response: Response, version: int) -> Copy | None:
+    body = getattr(response, "body", None)  # a streamed response has none
+    if response.status_code != 200 or not isinstance(body, bytes):
+        return None
+    if "set-cookie" in response.headers:
+        return None
+    headers = {k: v for k, v in response.headers.items() if k not in _NOT_COPIED}
+    return Copy(body.split(_SLOT), headers, version, time.monotonic())
+
+
+def _send(request: Request, copy: Copy) -> Response:
+    pieces = [copy.parts[0]]
+    for part in copy.parts[1:]:
+        pieces += [csrf_token(request).encode(), part]
+    return Response(b"".join(pieces), headers=copy.headers)
+
+
+def shared_with_visitors(endpoint: Callable[[Request], Awaitable[Response]]):
+    """Serve this GET endpoint's page from the cache to anyone not signed in. For pages that
+    show every anonymous visitor the same thing; the address, language and whether htmx asked
+    for a fragment tell copies apart."""
+
+    @functools.wraps(endpoint)
+    async def cached(request: Request) -> Response:
+        cache: PageCache | None = request.app.state.page_cache
+        session = request.session
+        if (
+            cache is None
+            or request.method not in ("GET", "HEAD")
+            or "user_id" in session
+            or session.get("flash")
+        ):
+            return await endpoint(request)
+        key = (str(request.url), request.state.locale, is_htmx(request))
+        return await cache.serve(request, key, lambda: endpoint(request))
+
+    return cached

@@ -1,0 +1,154 @@
+"""Public pages shared between visitors who are not signed in (consult/page_cache.py).
+
+A write "from another process" is made with a plain engine connection, which this process's
+sessions never see: it shows whether a page came from a copy or was made afresh."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+import httpx2
+import pytest
+from sqlalchemy import event, update
+from starlette.testclient import TestClient
+
+from consult.app import create_app
+from consult.consultations.models import Consultation
+from consult.db import data_version
+from consult.page_cache import Copy, PageCache
+from consult.web import CSRF_SLOT, _unmask
+from tests.conftest import csrf_from, make_consultation, make_user, sign_in
+
+
+def write_elsewhere(db, title: str) -> None:
+    with db.engine.begin() as connection:
+        connection.execute(update(Consultation).values(title=title))
+
+
+def test_visitors_share_a_page_until_this_process_writes(app, client, db):
+    make_consultation(db, title="Round one")
+    assert "Round one" in client.get("/").text
+    write_elsewhere(db, "Renamed elsewhere")
+    with TestClient(app) as newcomer:
+        assert "Round one" in newcomer.get("/").text, "the copy is shared"
+    make_user(db, email="any.write@example.org")
+    assert "Renamed elsewhere" in client.get("/").text, "any write retires every copy"
+
+
+def test_a_copy_lasts_page_cache_seconds_at_most(settings):
+    app = create_app(replace(settings, page_cache_seconds=1), run_worker=False)
+    db = app.state.db
+    make_consultation(db, title="Round one")
+    with TestClient(app) as client:
+        assert "Round one" in client.get("/").text
+        write_elsewhere(db, "Renamed elsewhere")
+        assert "Round one" in client.get("/").text
+        time.sleep(1.1)
+        assert "Renamed elsewhere" in client.get("/").text
+    db.dispose()
+
+
+def test_no_copies_when_switched_off(settings):
+    app = create_app(replace(settings, page_cache_seconds=0), run_worker=False)
+    db = app.state.db
+    make_consultation(db, title="Round one")
+    with TestClient(app) as client:
+        assert "Round one" in client.get("/").text
+        write_elsewhere(db, "Renamed elsewhere")
+        assert "Renamed elsewhere" in client.get("/").text
+    db.dispose()
+
+
+def test_each_visitor_gets_a_working_token_of_their_own(app, db):
+    make_consultation(db)
+    with TestClient(app) as ana, TestClient(app) as ben:
+        ana_page, ben_page = ana.get("/"), ben.get("/")
+        again = ana.get("/")
+        for page in (ana_page, ben_page, again):
+            assert CSRF_SLOT not in page.text
+        ana_token, ben_token = csrf_from(ana_page.text), csrf_from(ben_page.text)
+        assert _unmask(ana_token) != _unmask(ben_token)
+        assert _unmask(csrf_from(again.text)) == _unmask(ana_token)
+        assert csrf_from(again.text) != ana_token, "masked afresh on every page"
+        refused = ben.post("/language", data={"csrf_token": ana_token, "language": "fr"})
+        assert refused.status_code == 403
+        changed = ben.post(
+            "/language",
+            data={"csrf_token": ben_token, "language": "fr", "next": "/"},
+            follow_redirects=False,
+        )
+        assert changed.status_code == 303
+
+
+def test_signed_in_people_always_get_a_page_of_their_own(app, client, db):
+    make_consultation(db, title="Round one")
+    sign_in(client, db, make_user(db))
+    with TestClient(app) as visitor:
+        assert "Round one" in visitor.get("/").text
+        write_elsewhere(db, "Renamed elsewhere")
+        assert "Renamed elsewhere" in client.get("/").text
+        assert "Round one" in visitor.get("/").text
+
+
+def test_a_waiting_message_is_shown_not_a_copy(app, client, db):
+    make_consultation(db)
+    sign_in(client, db, make_user(db))
+    with TestClient(app) as visitor:
+        visitor.get("/")  # a copy of the home page exists
+    home = client.get("/")
+    signed_out = client.post("/auth/logout", data={"csrf_token": csrf_from(home.text)})
+    assert signed_out.url.path == "/"
+    assert "You are signed out." in signed_out.text
+
+
+def test_copies_are_per_language_and_per_fragment(app):
+    with TestClient(app) as visitor:
+        english = visitor.get("/", headers={"Accept-Language": "en"})
+        french = visitor.get("/", headers={"Accept-Language": "fr"})
+        assert english.text != french.text
+        assert '<html lang="fr"' in french.text
+        fragment = visitor.get("/search?q=consent", headers={"HX-Request": "true"})
+        full = visitor.get("/search?q=consent")
+        assert "<html" not in fragment.text
+        assert "<html" in full.text
+
+
+def test_concurrent_visitors_wait_for_one_page_to_be_made(app, db):
+    consultation = make_consultation(db)
+    path = f"/consultations/{consultation.slug}"
+    statements = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(1))
+
+    async def fetch(paths):
+        transport = httpx2.ASGITransport(app=app)
+        async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return await asyncio.gather(*(c.get(p) for p in paths))
+
+    asyncio.run(fetch([path + "?alone"]))
+    one_page = len(statements)
+    assert one_page > 0
+    statements.clear()
+    pages = asyncio.run(fetch([path] * 8))
+    assert {page.status_code for page in pages} == {200}
+    assert len(statements) == one_page
+
+
+@pytest.mark.parametrize(
+    ("sizes", "kept"),
+    [([20] * 6, [1, 2, 3, 4, 5]), ([10, 30], [0])],
+    ids=["least recently used goes first", "over a quarter of the budget is never kept"],
+)
+def test_the_cache_keeps_to_its_budget(sizes, kept):
+    cache = PageCache(seconds=60, max_bytes=100)
+    for number, size in enumerate(sizes):
+        cache.put(("page", number), Copy([b"x" * size], {}, data_version(), time.monotonic()))
+    assert [n for n in range(len(sizes)) if cache.get(("page", n))] == kept
+
+
+def test_a_copy_made_before_a_write_is_never_kept():
+    cache = PageCache(seconds=60)
+    stale = Copy([b"page"], {}, data_version() - 1, time.monotonic())
+    cache.put(("page",), stale)
+    assert cache.get(("page",)) is None

@@ -118,6 +118,7 @@ def _attachment(body, media_type: str, filename: str) -> Response:
     )
 
 
+@shared_with_visitors
 @view
 def synopsis_csv(ctx: Ctx) -> Response:
     summary, _published, entries = _download(ctx)
@@ -128,6 +129,7 @@ def synopsis_csv(ctx: Ctx) -> Response:
     )
 
 
+@shared_with_visitors
 @view
 def synopsis_xlsx(ctx: Ctx) -> Response:
     summary, _published, entries = _download(ctx)
@@ -138,6 +140,7 @@ def synopsis_xlsx(ctx: Ctx) -> Response:
     )
 
 
+@shared_with_visitors
 @view
 def synopsis_markdown(ctx: Ctx) -> Response:
     summary, published, entries = _download(ctx)

@@ -4,6 +4,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
+from starlette.testclient import TestClient
 
 from consult.responses.models import Synopsis
 from consult.responses.services import apply_changes
@@ -319,3 +320,19 @@ def test_consultation_page_links_to_the_log_and_the_synopsis(client, db, closed,
     assert (
         page.select_one("#response-log-link")["href"] == f"/consultations/{closed.slug}/responses"
     )
+
+
+def test_downloads_are_made_once_for_every_visitor(app, client, db, closed, staff):
+    sign_in(client, db, staff)
+    publish(client, closed)
+    client.post("/auth/logout", data={"csrf_token": csrf(client)})
+    for suffix in (".csv", ".xlsx", ".md"):
+        first = client.get(url(closed, suffix))
+        with TestClient(app) as newcomer:
+            again = newcomer.get(url(closed, suffix))
+        assert first.status_code == again.status_code == 200
+        assert again.content == first.content
+        for header in ("content-type", "content-disposition", "content-length"):
+            assert again.headers[header] == first.headers[header]
+        if suffix == ".xlsx":
+            assert load_workbook(io.BytesIO(again.content)).active.max_row == 4

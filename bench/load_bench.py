@@ -164,7 +164,7 @@ def drop_database(kind: str) -> None:
             connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
 
 
-def environment(url: str, folder: Path) -> dict:
+def environment(url: str, folder: Path, page_cache_seconds: int | None) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONSULT_")}
     env.update(
         CONSULT_DATABASE_URL=url,
@@ -172,6 +172,8 @@ def environment(url: str, folder: Path) -> dict:
         CONSULT_RATE_LIMITS="false",
         CONSULT_SECRET_KEY=secrets.token_hex(24),
     )
+    if page_cache_seconds is not None:
+        env["CONSULT_PAGE_CACHE_SECONDS"] = str(page_cache_seconds)
     return env
 
 
@@ -320,7 +322,19 @@ def endpoints(targets: Targets, staff: tuple[str, str], sessions: list) -> list[
             [Request("GET", f"/search?{urlencode({'q': q})}") for q in SEARCHES],
         ),
         Endpoint("comment (POST)", comments, reads=False),
+        # Anonymous readers of the clauses being commented on while comments arrive: every
+        # comment retires the shared copies of public pages (consult/page_cache.py).
+        Endpoint("9 reads : 1 comment", mixed(targets, comments), reads=False),
     ]
+
+
+def mixed(targets: Targets, comments: list[Request]) -> list[Request]:
+    requests = []
+    for number, comment in enumerate(comments):
+        key = quote(targets.open_keys[number % len(targets.open_keys)])
+        read = Request("GET", f"/consultations/{targets.open_slug}/clauses/{key}")
+        requests += [read] * 9 + [comment]
+    return requests
 
 
 def probe(base: str, endpoint: Endpoint) -> int:
@@ -379,7 +393,7 @@ class Bench:
         folder = self.folder / kind
         folder.mkdir()
         url = database_url(kind, folder)
-        env = environment(url, folder)
+        env = environment(url, folder, self.args.page_cache_seconds)
         say(f"{kind}: migrate and seed (scale {self.args.scale:g})")
         consult(["migrate"], env, folder)
         seeded = consult(["seed-bench", "--scale", str(self.args.scale)], env, folder)
@@ -407,7 +421,9 @@ class Bench:
             report["peak_memory_mb"] = server.peak_memory_mb()
             report["bare_peak_memory_mb"] = bare.peak_memory_mb()
             clause = f"/consultations/{targets.slug}/clauses/{quote(targets.busiest)}"
-            report["page_weight"] = page_weight(server.url, clause)
+            # The fragment an anonymous reader fetches most: search results as they type.
+            results = f"/search?{urlencode({'q': SEARCHES[2]})}"
+            report["page_weight"] = page_weight(server.url, clause, results)
         return report
 
     def endpoint(self, server: Server, bare: Server, endpoint: Endpoint) -> dict:
@@ -436,7 +452,7 @@ class Bench:
         return row
 
 
-def page_weight(base_url: str, path: str) -> dict:
+def page_weight(base_url: str, path: str, fragment: str) -> dict:
     """A first-time visitor's download of the page, from bench/page_weight.py (its per-file
     lists left out here)."""
     try:
@@ -446,7 +462,7 @@ def page_weight(base_url: str, path: str) -> dict:
     except ImportError as error:
         return {"skipped": f"page weight not measured: {error}"}
     with httpx2.Client(timeout=120) as client:
-        result = measure(base_url, path, client)
+        result = measure(base_url, path, client, fragment)
     for visit in ("first_visit", "repeat_visit"):
         result[f"{visit}_files"] = len(result.pop(visit) or [])
     result.pop("fragment", None)
@@ -536,6 +552,11 @@ def main() -> None:
     )
     parser.add_argument("--sessions", type=int, default=32, help="signed-in commenters")
     parser.add_argument("--output", type=Path, default=RESULTS / "load.json")
+    parser.add_argument(
+        "--page-cache-seconds",
+        type=int,
+        help="the server's CONSULT_PAGE_CACHE_SECONDS (default: its own); 0 makes every page",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     report = {
@@ -549,6 +570,7 @@ def main() -> None:
             "heavy_connections": args.heavy_connections,
             "heavy_requests": args.heavy_requests,
             "signed_in_sessions": args.sessions,
+            "page_cache_seconds": args.page_cache_seconds,
         },
         "databases": {},
     }

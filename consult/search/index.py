@@ -11,22 +11,25 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import col, delete, func, select
-from whoosh import collectors
 from whoosh import index as whoosh_index
 from whoosh import query as q
+from whoosh import searching
 from whoosh.analysis import LanguageAnalyzer, StemmingAnalyzer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.qparser import MultifieldParser
 
 from consult.db import Database
+from consult.search import matches
 from consult.search.language import is_french
 from consult.search.models import REBUILD, IndexEntry
 from consult.search.registry import SECRETARIAT, Document, sources
@@ -119,6 +122,10 @@ class SearchIndex:
         # A rebuild swaps the directory; a new inode tells a reused searcher to start again.
         return self.path.stat().st_ino
 
+    def cache(self) -> dict:
+        """Query-independent data kept for the current searcher's generation."""
+        return self._local.facet_sets
+
     def allowed(self, searcher, scopes: set[str]) -> set[int]:
         """Every document visible to holders of `scopes`, before any hold-back."""
         cache = self._local.facet_sets
@@ -141,6 +148,64 @@ class SearchIndex:
                 value: set(searcher.docs_for_query(q.Term(name, value))) for value in values
             }
         return cache[name]
+
+    def held_back(self, searcher, now: datetime) -> set[int]:
+        """Documents not to be shown before their visible_from time: the few distinct times
+        and their documents are read once per generation, then compared with `now`."""
+        cache = self._local.facet_sets
+        if "visible_from" not in cache:
+            field = searcher.schema["visible_from"]
+            times = []
+            for term in field.sortable_terms(searcher.reader(), "visible_from"):
+                docs = set(searcher.postings("visible_from", term).all_ids())
+                times.append((field.from_bytes(term), docs))
+            cache["visible_from"] = sorted(times, key=lambda pair: pair[0])
+        times = cache["visible_from"]
+        later = bisect_right([time for time, _ in times], now.timestamp())
+        return set().union(*(docs for _, docs in times[later:]))
+
+    def facet_counts(self, searcher, matching: Set[int]) -> dict[str, list[tuple[str, int]]]:
+        """How many of `matching` hold each value of each facet, most first. Each document's
+        combination of facet values is numbered once per generation, so a search counts
+        combinations in one pass instead of intersecting every value's set."""
+        counts: dict[str, Counter] = {name: Counter() for name in FACETS}
+        table = self._facet_table(searcher)
+        if table is None:  # some document holds two values of a facet
+            for name in FACETS:
+                for value, docs in self.facet_sets(searcher, name).items():
+                    counts[name][value] = len(docs & matching)
+        else:
+            numbers, combinations = table
+            for number, n in Counter(map(numbers.__getitem__, matching)).items():
+                for name, value in zip(FACETS, combinations[number], strict=True):
+                    counts[name][value] += n
+        return {
+            name: sorted(
+                ((v, n) for v, n in counts[name].items() if v and n),
+                key=lambda vn: (-vn[1], vn[0]),
+            )
+            for name in FACETS
+        }
+
+    def _facet_table(self, searcher) -> tuple[list[int], list[tuple[str, ...]]] | None:
+        """(number of each document's facet values, the values each number stands for)."""
+        cache = self._local.facet_sets
+        if "facet_table" not in cache:
+            count = searcher.doc_count_all()
+            columns, single = [], True
+            for name in FACETS:
+                column = [""] * count
+                for value, docs in self.facet_sets(searcher, name).items():
+                    for doc in docs:
+                        single = single and not column[doc]
+                        column[doc] = value
+                columns.append(column)
+            numbers: dict[tuple[str, ...], int] = {}
+            table = [
+                numbers.setdefault(values, len(numbers)) for values in zip(*columns, strict=True)
+            ]
+            cache["facet_table"] = (table, list(numbers)) if single else None
+        return cache["facet_table"]
 
     def open(self):
         return whoosh_index.open_dir(str(self.path))
@@ -322,43 +387,32 @@ def _search(search_index, text, scopes, filters, page, per_page, now) -> Results
     try:
         searcher = search_index.searcher()
         query = build_query(text, searcher.reader())
-        # Visibility and filters are set operations on cached per-value sets, so the query
-        # walks only its own matches, and only once: scoring and collecting in one pass.
+        # Visibility and filters are set operations on cached per-value sets (never in
+        # place: `allowed` may be the cached set itself).
         allowed = search_index.allowed(searcher, scopes)
-        held_back = q.NumericRange("visible_from", now.timestamp(), None, startexcl=True)
-        allowed = allowed - set(searcher.docs_for_query(held_back))
+        held_back = search_index.held_back(searcher, now)
+        if held_back:
+            allowed = allowed - held_back
         for name, value in (filters or {}).items():
             if name in FACETS and value:
-                allowed &= search_index.facet_sets(searcher, name).get(value, set())
-        matching = set()
-        if allowed:  # Whoosh reads an empty filter as no filter at all
-            collector = _TopAndAll(limit=max(page, 1) * per_page)
-            searcher.search_with_collector(
-                query, collectors.FilterCollector(collector, allow=allowed)
-            )
-            matching = set(collector.matched)
-        for name in FACETS:
-            counts = (
-                (v, len(docs & matching))
-                for v, docs in search_index.facet_sets(searcher, name).items()
-            )
-            results.facets[name] = sorted(
-                ((v, n) for v, n in counts if v and n), key=lambda vn: (-vn[1], vn[0])
-            )
+                allowed = allowed & search_index.facet_sets(searcher, name).get(value, set())
+        # Every match is found, for exact counts, but only the page's are ranked by Whoosh.
+        if allowed:  # never an empty filter: Whoosh would read it as no filter at all
+            found = matches.find(searcher, query, allowed, search_index.cache())
+        else:
+            found = matches.Found()
+        matching = found.scores.keys()
+        results.facets = search_index.facet_counts(searcher, matching)
         results.total = len(matching)
         results.pages = -(-len(matching) // per_page)
         results.page = min(max(page, 1), max(results.pages, 1))
         if not matching:
             return results
-        if results.page < page:  # asked past the last page: score again for the last one
-            collector = _TopAndAll(limit=results.page * per_page)
-            searcher.search_with_collector(
-                query, collectors.FilterCollector(collector, allow=allowed)
-            )
-        found = collector.results()
-        found.fragmenter = ContextFragmenter(maxchars=240, surround=60)
-        found.formatter = HtmlFormatter(tagname="mark", between=" … ")
-        for hit in found[(results.page - 1) * per_page :]:
+        best = matches.top(searcher, query, found, results.page * per_page)
+        ranked = searching.Results(searcher, query, best)
+        ranked.fragmenter = ContextFragmenter(maxchars=240, surround=60)
+        ranked.formatter = HtmlFormatter(tagname="mark", between=" … ")
+        for hit in ranked[(results.page - 1) * per_page :]:
             stored = hit.fields()
             results.hits.append(
                 Hit(
@@ -374,20 +428,6 @@ def _search(search_index, text, scopes, filters, page, per_page, now) -> Results
         log.exception("search failed; the index will be rebuilt")
         results.unavailable = True
     return results
-
-
-class _TopAndAll(collectors.TopCollector):
-    """The top `limit` matches by score, and every match's number for the facet counts.
-    Whoosh's shortcuts (skipping blocks, pruning the matcher once the top N are known) are
-    off: they leave out matches that still have to be counted."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(limit=limit, usequality=False, replace=0)
-        self.matched: list[int] = []
-
-    def _collect(self, global_docnum, score):
-        self.matched.append(global_docnum)
-        return super()._collect(global_docnum, score)
 
 
 def _escape(text: str) -> str:

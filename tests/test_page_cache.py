@@ -19,7 +19,7 @@ from consult.consultations.models import Consultation
 from consult.db import data_version
 from consult.page_cache import Copy, PageCache
 from consult.web import CSRF_SLOT, _unmask
-from tests.conftest import csrf_from, make_consultation, make_user, sign_in
+from tests.conftest import csrf_from, make_consultation, make_user, run_async, sign_in
 
 
 def write_elsewhere(db, title: str) -> None:
@@ -126,11 +126,11 @@ def test_concurrent_visitors_wait_for_one_page_to_be_made(app, db):
         async with httpx2.AsyncClient(transport=transport, base_url="http://testserver") as c:
             return await asyncio.gather(*(c.get(p) for p in paths))
 
-    asyncio.run(fetch([path + "?alone"]))
+    run_async(fetch([path + "?alone"]))
     one_page = len(statements)
     assert one_page > 0
     statements.clear()
-    pages = asyncio.run(fetch([path] * 8))
+    pages = run_async(fetch([path] * 8))
     assert {page.status_code for page in pages} == {200}
     assert len(statements) == one_page
 

@@ -109,7 +109,7 @@ class PageCache:
                 request.state.csrf_slot = False
             copy = _copy_of(response, version)
             if copy is None:
-                return response
+                return _with_tokens(request, response)
             self.put(key, copy)
             return _send(request, copy)
         finally:
@@ -128,10 +128,23 @@ def _copy_of(response: Response, version: int) -> Copy | None:
 
 
 def _send(request: Request, copy: Copy) -> Response:
-    pieces = [copy.parts[0]]
-    for part in copy.parts[1:]:
+    return Response(_filled(request, copy.parts), headers=copy.headers)
+
+
+def _with_tokens(request: Request, response: Response) -> Response:
+    """A response not to share (an error page, say) still has placeholders to fill."""
+    body = getattr(response, "body", None)
+    if isinstance(body, bytes) and _SLOT in body:
+        response.body = _filled(request, body.split(_SLOT))
+        response.headers["content-length"] = str(len(response.body))
+    return response
+
+
+def _filled(request: Request, parts: list[bytes]) -> bytes:
+    pieces = [parts[0]]
+    for part in parts[1:]:
         pieces += [csrf_token(request).encode(), part]
-    return Response(b"".join(pieces), headers=copy.headers)
+    return b"".join(pieces)
 
 
 def shared_with_visitors(endpoint: Callable[[Request], Awaitable[Response]]):

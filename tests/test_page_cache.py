@@ -76,6 +76,18 @@ def test_each_visitor_gets_a_working_token_of_their_own(app, db):
         assert changed.status_code == 303
 
 
+def test_a_page_not_shared_still_gets_the_visitors_token(app, client):
+    missing = client.get("/consultations/no-such-round")
+    assert missing.status_code == 404
+    assert CSRF_SLOT not in missing.text
+    changed = client.post(
+        "/language",
+        data={"csrf_token": csrf_from(missing.text), "language": "fr", "next": "/"},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+
+
 def test_signed_in_people_always_get_a_page_of_their_own(app, client, db):
     make_consultation(db, title="Round one")
     sign_in(client, db, make_user(db))

@@ -226,6 +226,8 @@ def measure(search_index: SearchIndex, queries: list[tuple[str, dict]], repeats:
             start = time.perf_counter()
             results = search(search_index, text, scopes, filters)
             timings.append((time.perf_counter() - start) * 1000)
+        if results.unavailable:  # an index kept from an older schema would time nothing
+            raise SystemExit("the search index is unavailable (stale or unreadable): rebuild it")
         totals.append(results.total)
     return {
         "queries": len(queries),

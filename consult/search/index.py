@@ -17,13 +17,14 @@ from collections.abc import Callable, Iterable, Set
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 from sqlmodel import col, delete, func, select
 from whoosh import index as whoosh_index
 from whoosh import query as q
 from whoosh import searching
-from whoosh.analysis import LanguageAnalyzer, StemmingAnalyzer
+from whoosh.analysis import Filter, LanguageAnalyzer, StemmingAnalyzer
 from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
 from whoosh.highlight import ContextFragmenter, HtmlFormatter
 from whoosh.qparser import MultifieldParser
@@ -39,6 +40,27 @@ FACETS = ("kind", "standard", "version", "consultation", "body", "category", "di
 CLAUSE_KEY = re.compile(r"^\d+(?:\.\d+)*$")
 SEARCH_FIELDS = ["title", "content", "content_fr"]
 SEARCH_THREADS = 2  # one per core of the machine this was measured on
+PAIRS = "content_pairs"
+
+
+class AdjacentPairs(Filter):
+    """Each two adjacent tokens as one term ("free prior", "prior inform"), at the second's
+    position. Stop words are already out and the rest numbered one after another, so a
+    phrase's words at consecutive positions in `content` are exactly its pairs at
+    consecutive positions here. (Whoosh's BiWordFilter would also index a lone word, and
+    fails on a text with no words at all.)"""
+
+    def __call__(self, tokens):
+        previous_text = previous_start = None
+        for token in tokens:
+            text = token.text
+            start = token.startchar if token.chars else None
+            if previous_text is not None:
+                token.text = f"{previous_text} {text}"
+                if token.chars:
+                    token.startchar = previous_start
+                yield token
+            previous_text, previous_start = text, start
 
 
 @functools.cache
@@ -51,6 +73,9 @@ def schema() -> Schema:
         content=TEXT(stored=True, analyzer=StemmingAnalyzer()),
         # The same text stemmed as French, so "consentements" finds "consentement".
         content_fr=TEXT(analyzer=LanguageAnalyzer("fr")),
+        # Adjacent pairs of content's words: a phrase reads the postings of its few pairs
+        # rather than the positions of every occurrence of its (often common) words.
+        content_pairs=TEXT(analyzer=StemmingAnalyzer() | AdjacentPairs()),
         clause_key=ID(stored=True, field_boost=10.0),
         visibility=ID(stored=True),
         visible_from=NUMERIC(numtype=float, stored=False),
@@ -67,6 +92,7 @@ def _fields(doc: Document) -> dict:
         "kind": doc.kind,
         "title": doc.title,
         "content": doc.content,
+        PAIRS: doc.content,
         # French text is also stemmed as French; English text is not analysed twice.
         "content_fr": f"{doc.title}\n{doc.content}" if is_french(doc.content) else "",
         "clause_key": doc.clause_key,
@@ -79,6 +105,11 @@ def _fields(doc: Document) -> dict:
         values["year"] = str(doc.date.year)
     values.update({k: v for k, v in doc.facets.items() if k in FACETS and v})
     return values
+
+
+class StaleIndex(Exception):
+    """An index written with other fields than `schema()`'s, by an earlier version: searching
+    it would miss what the new fields hold (phrases would find nothing), so it is rebuilt."""
 
 
 class SearchIndex:
@@ -208,10 +239,26 @@ class SearchIndex:
         return cache["facet_table"]
 
     def open(self):
-        return whoosh_index.open_dir(str(self.path))
+        ix = whoosh_index.open_dir(str(self.path))
+        if set(ix.schema.names()) != set(schema().names()):
+            ix.close()
+            raise StaleIndex(f"the search index at {self.path} has other fields than the schema")
+        return ix
 
     def exists(self) -> bool:
-        return whoosh_index.exists_in(str(self.path))
+        """Whether an index is there to use: a stale one is not (the worker asks for a
+        rebuild when there is none)."""
+        return whoosh_index.exists_in(str(self.path)) and not self.stale()
+
+    def stale(self) -> bool:
+        """Whether the index there was written with other fields than `schema()`'s."""
+        try:
+            self.open().close()
+        except StaleIndex:
+            return True
+        except Exception:  # missing or unreadable is not stale: `open_or_create` sees to it
+            return False
+        return False
 
     def create(self, path: Path | None = None):
         target = path or self.path
@@ -244,7 +291,8 @@ def apply_queue(database: Database, search_index: SearchIndex, limit: int = 1000
         entries = list(session.exec(select(IndexEntry).order_by(IndexEntry.id).limit(limit)))
     if not entries:
         return 0
-    if any(entry.kind == REBUILD for entry in entries):
+    # A stale index is rebuilt whole: updating it would leave its other documents unfindable.
+    if any(entry.kind == REBUILD for entry in entries) or search_index.stale():
         rebuild(database, search_index)
         _forget(database, max(e.id for e in entries))
         return len(entries)
@@ -343,6 +391,11 @@ class Results:
 
 
 def build_query(text: str, reader=None):
+    """The query run for `text`: `parse_query`'s, with phrases in content read as pairs."""
+    return with_pairs(parse_query(text, reader))
+
+
+def parse_query(text: str, reader=None):
     """Words, phrases in quotes, and `9.4`-style clause keys. Every word must be found, as on
     most site searches: it narrows, where any-word would widen, with each word typed. While
     someone types, a last word that is not yet a whole indexed word is also tried as a prefix
@@ -363,6 +416,25 @@ def build_query(text: str, reader=None):
     if len(words) == 1:
         return q.Or([parsed, prefix])
     return q.Or([parsed, q.And([parser.parse(" ".join(words[:-1])), prefix])])
+
+
+def with_pairs(query):
+    """`query` with each exact phrase in content as its adjacent pairs of words, which match
+    the same documents: two words are one pair term, more are a phrase of pairs. The
+    parser has already analysed the words as the index did, and left a phrase of one word
+    as a term. Sloppy phrases, and those in title and content_fr, stay as they are."""
+    if type(query) is q.Phrase and query.fieldname == "content" and query.slop == 1:
+        pairs = [f"{a} {b}" for a, b in pairwise(query.words)]
+        if len(pairs) == 1:
+            return q.Term(PAIRS, pairs[0], boost=query.boost)
+        if pairs:
+            return q.Phrase(PAIRS, pairs, boost=query.boost)
+    if isinstance(query, q.CompoundQuery):
+        # Whoosh's `apply` would rebuild it without its other settings (an OR's minmatch...).
+        query = query.copy()
+        query.subqueries = [with_pairs(sub) for sub in query.subqueries]
+        return query
+    return query.apply(with_pairs)
 
 
 def search(
@@ -386,7 +458,8 @@ def _search(search_index, text, scopes, filters, page, per_page, now) -> Results
     now = now or datetime.now(UTC)
     try:
         searcher = search_index.searcher()
-        query = build_query(text, searcher.reader())
+        typed = parse_query(text, searcher.reader())
+        query = with_pairs(typed)
         # Visibility and filters are set operations on cached per-value sets (never in
         # place: `allowed` may be the cached set itself).
         allowed = search_index.allowed(searcher, scopes)
@@ -409,7 +482,8 @@ def _search(search_index, text, scopes, filters, page, per_page, now) -> Results
         if not matching:
             return results
         best = matches.top(searcher, query, found, results.page * per_page)
-        ranked = searching.Results(searcher, query, best)
+        # Excerpts mark the typed words in content, which the pairs are not.
+        ranked = searching.Results(searcher, typed, best)
         ranked.fragmenter = ContextFragmenter(maxchars=240, surround=60)
         ranked.formatter = HtmlFormatter(tagname="mark", between=" … ")
         for hit in ranked[(results.page - 1) * per_page :]:

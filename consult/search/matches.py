@@ -8,6 +8,8 @@ a common word. Here instead:
 
 1. `find` reads each term's postings a whole block at a time and combines them with set and
    dict operations. Phrases look at word positions only in documents holding every word.
+   (Exact phrases in content come as their pairs of words, `index.with_pairs`: a term, or
+   a phrase of pairs, far rarer than the words, so much less is read.)
    Alongside each match it works out the score Whoosh gives it, from the same scorer and
    the same postings, but added up in another order, so it may differ in the last bits.
 2. `top` takes the documents whose estimate is within a rounding margin of the page's

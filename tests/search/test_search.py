@@ -1,5 +1,6 @@
 import random
 import re
+import shutil
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -7,8 +8,21 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlmodel import select
 from whoosh import collectors
+from whoosh import index as whoosh_index
+from whoosh import query as q
+from whoosh.fields import Schema
 
-from consult.search.index import SearchIndex, apply_queue, build_query, search
+from consult.search import matches
+from consult.search.index import (
+    PAIRS,
+    SearchIndex,
+    apply_queue,
+    build_query,
+    parse_query,
+    schema,
+    search,
+    with_pairs,
+)
 from consult.search.models import IndexEntry
 from consult.sqltypes import utcnow
 from tests.conftest import csrf, make_consultation, make_user, sign_in
@@ -68,6 +82,9 @@ def test_words_stems_phrases_and_prefixes(app, client, db):
         == "9.4 Free, prior and informed consent"
     )
     assert titles(app, '"informed prior free"') == []  # a phrase keeps its order
+    # Phrases are matched through pairs of words, but excerpts still mark the words typed.
+    (hit,) = search(app.state.search_index, '"consulting communities"', PUBLIC).hits
+    assert re.search(r"<mark[^>]*>consulting</mark> <mark[^>]*>communities</mark>", hit.excerpt)
     assert any("9.4" in t for t in titles(app, "consult"))  # prefix of consulting
     assert titles(app, "zzzunknown") == []
 
@@ -204,12 +221,46 @@ def test_a_corrupt_or_missing_index_is_rebuilt_never_a_500(app, client, db):
     assert page.status_code == 200 and "being rebuilt" in page.text
     index_all(app)
     assert titles(app, "consent")
-    import shutil
-
     shutil.rmtree(app.state.search_index.path)
     assert client.get("/search", params={"q": "consent"}).status_code == 200
     index_all(app)
     assert titles(app, "consent")
+
+
+def _write_index_without_pairs(search_index: SearchIndex) -> None:
+    """An index as the version before content_pairs wrote it, holding one clause."""
+    shutil.rmtree(search_index.path, ignore_errors=True)
+    search_index.path.mkdir(parents=True)
+    old = Schema(**{name: schema()[name] for name in schema().names() if name != PAIRS})
+    with whoosh_index.create_in(str(search_index.path), old).writer() as writer:
+        writer.add_document(
+            doc_id="clause:1",
+            kind="clause",
+            title="9.4 Free, prior and informed consent",
+            content="Obtain the free, prior and informed consent.",
+            visibility="public",
+        )
+
+
+def test_an_index_written_before_a_field_was_added_is_rebuilt(app, client, db):
+    consultation = make_consultation(db)
+    index_all(app)
+    search_index = app.state.search_index
+    _write_index_without_pairs(search_index)
+    assert search_index.stale() and not search_index.exists()
+    # Searching it would find no phrase at all: it is unavailable until rebuilt.
+    page = client.get("/search", params={"q": '"informed consent"'})
+    assert page.status_code == 200 and "being rebuilt" in page.text
+    index_all(app)
+    assert not search_index.stale()
+    assert titles(app, '"informed consent"')[0] == "9.4 Free, prior and informed consent"
+    # A change queued for a stale index rebuilds it whole, rather than update it.
+    _write_index_without_pairs(search_index)
+    comment(client, db, consultation, "Informed consent takes time.")
+    index_all(app)
+    assert not search_index.stale()
+    assert "Principle 9: Human Rights" in titles(app, '"human rights"')
+    assert len(titles(app, '"informed consent"')) == 3  # the clause, the glossary, the comment
 
 
 def test_bad_parameters_are_harmless(client, db):
@@ -253,6 +304,7 @@ def big_index(tmp_path_factory):
                 "kind": rng.choice(["comment", "comment", "clause"]),
                 "title": _text(rng)[:30] if rng.random() < 0.3 else f"Record {number}",
                 "content": text,
+                PAIRS: text,  # as `_fields` fills it
                 "content_fr": text if rng.random() < 0.2 else "",
                 "clause_key": rng.choice(["", "", "1.2", "3.4"]),
                 "visibility": rng.choice(["public", "public", "confidential", "body:ca"]),
@@ -273,9 +325,10 @@ def big_index(tmp_path_factory):
 
 
 def _expected(search_index, records, text, scopes, filters):
-    """The matching documents' urls, from Whoosh's unpruned matcher and the records."""
+    """The matching documents' urls, from Whoosh's unpruned matcher and the records. Phrases
+    are matched by word positions, as typed, not through the pairs search reads."""
     searcher = search_index.searcher()
-    query = build_query(text, searcher.reader())
+    query = parse_query(text, searcher.reader())
     urls = {searcher.stored_fields(doc)["url"] for doc in searcher.docs_for_query(query)}
     return {
         url
@@ -308,7 +361,13 @@ BIG_QUERIES = [
     "word0 word1 word3",
     '"word0 word1"',
     '"word0 word0"',
+    '"word0 word0 word0"',
     '"word1 word0 word2"',
+    '"word2 word0 word1 word0"',
+    '"word0 and the word1"',  # stop words are not indexed: as "word0 word1"
+    '"word0 nowhere"',
+    '"word0 word1" word2',
+    'word2 NOT "word1 word0"',
     '"word0 word2"~3',
     '"word2 word0 word1"~2',
     '"record 17"',  # a word in one document only: its postings are stored differently
@@ -344,6 +403,40 @@ def test_totals_facets_and_ranking_match_counting_every_document(big_index, text
                 assert dict(results.facets[name]) == {v: n for v, n in counts.items() if v}
             ranking = _whoosh_ranking(search_index, text, expected, page * 10)
             assert [hit.url for hit in results.hits] == ranking[(results.page - 1) * 10 :]
+
+
+PHRASES = [
+    ["word0", "word1"],
+    ["word0", "word0"],
+    ["word0", "word0", "word0"],
+    ["word1", "word0", "word2"],
+    ["word2", "word0", "word1", "word0"],
+    ["word0", "nowhere"],
+]
+
+
+@pytest.mark.parametrize("words", PHRASES, ids=" ".join)
+def test_pairs_of_words_find_exactly_the_phrases_in_content(big_index, words):
+    """A phrase's pairs at consecutive positions in content_pairs <=> its words at
+    consecutive positions in content, checked against the records' analysed words; and
+    the search finds them on its own fast paths, with an estimate for each."""
+    search_index, records = big_index
+    searcher = search_index.searcher()
+    analyse = schema()["content"].analyzer
+    urls = {doc: fields["url"] for doc, fields in searcher.reader().iter_docs()}
+    n = len(words)
+    expected = set()
+    for doc, url in urls.items():
+        analysed = [token.text for token in analyse(records[url]["content"])]
+        if any(analysed[i : i + n] == words for i in range(len(analysed) - n + 1)):
+            expected.add(doc)
+    pairs = with_pairs(q.Phrase("content", words))
+    assert pairs.field() == PAIRS
+    assert set(searcher.docs_for_query(pairs)) == expected
+    assert set(searcher.docs_for_query(q.Phrase("content", words))) == expected
+    found = matches.find(searcher, pairs, set(urls), {})
+    assert set(found.scores) == expected
+    assert not any(score != score for score in found.scores.values())  # no NaN: no fallback
 
 
 def test_whoosh_would_skip_matches_at_this_size(big_index):

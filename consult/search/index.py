@@ -5,6 +5,7 @@ Only the indexer writes; web requests only read, so a request never waits on the
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -246,9 +247,7 @@ class SearchIndex:
         return ix
 
     def exists(self) -> bool:
-        """Whether an index is there to use: a stale one is not (the worker asks for a
-        rebuild when there is none)."""
-        return whoosh_index.exists_in(str(self.path)) and not self.stale()
+        return whoosh_index.exists_in(str(self.path))
 
     def stale(self) -> bool:
         """Whether the index there was written with other fields than `schema()`'s."""
@@ -266,8 +265,12 @@ class SearchIndex:
         return whoosh_index.create_in(str(target), schema())
 
     def open_or_create(self):
+        """The index, created empty when there is none or it is unreadable. A stale one
+        raises StaleIndex: only a rebuild may replace it, or its documents would be lost."""
         try:
             return self.open() if self.exists() else self.create()
+        except StaleIndex:
+            raise
         except Exception:  # a corrupt index is derived data: start again
             log.exception("search index at %s is unreadable; recreating it", self.path)
             shutil.rmtree(self.path, ignore_errors=True)
@@ -291,15 +294,19 @@ def apply_queue(database: Database, search_index: SearchIndex, limit: int = 1000
         entries = list(session.exec(select(IndexEntry).order_by(IndexEntry.id).limit(limit)))
     if not entries:
         return 0
-    # A stale index is rebuilt whole: updating it would leave its other documents unfindable.
-    if any(entry.kind == REBUILD for entry in entries) or search_index.stale():
+    ix = None
+    if not any(entry.kind == REBUILD for entry in entries):
+        # A stale index is rebuilt whole: updating it would leave its other documents
+        # unfindable.
+        with contextlib.suppress(StaleIndex):
+            ix = search_index.open_or_create()
+    if ix is None:
         rebuild(database, search_index)
         _forget(database, max(e.id for e in entries))
         return len(entries)
     by_kind: dict[str, set[int]] = {}
     for entry in entries:
         by_kind.setdefault(entry.kind, set()).add(entry.record_id)
-    ix = search_index.open_or_create()
     writer = ix.writer(timeout=30)
     try:
         for kind, ids in by_kind.items():

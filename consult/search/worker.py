@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 async def run_indexer(
     database: Database, search_index: SearchIndex, stop: asyncio.Event, interval: float = 1.0
 ) -> None:
-    if not search_index.exists():
+    if not search_index.exists() or search_index.stale():
         await to_thread.run_sync(request_rebuild, database)
     while not stop.is_set():
         try:

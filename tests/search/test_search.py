@@ -1,3 +1,4 @@
+import asyncio
 import random
 import re
 import shutil
@@ -23,9 +24,10 @@ from consult.search.index import (
     search,
     with_pairs,
 )
-from consult.search.models import IndexEntry
+from consult.search.models import REBUILD, IndexEntry
+from consult.search.worker import run_indexer
 from consult.sqltypes import utcnow
-from tests.conftest import csrf, make_consultation, make_user, sign_in
+from tests.conftest import csrf, make_consultation, make_user, run_async, sign_in
 
 PUBLIC = {"public"}
 COMPETING = 300
@@ -247,7 +249,7 @@ def test_an_index_written_before_a_field_was_added_is_rebuilt(app, client, db):
     index_all(app)
     search_index = app.state.search_index
     _write_index_without_pairs(search_index)
-    assert search_index.stale() and not search_index.exists()
+    assert search_index.stale()
     # Searching it would find no phrase at all: it is unavailable until rebuilt.
     page = client.get("/search", params={"q": '"informed consent"'})
     assert page.status_code == 200 and "being rebuilt" in page.text
@@ -261,6 +263,23 @@ def test_an_index_written_before_a_field_was_added_is_rebuilt(app, client, db):
     assert not search_index.stale()
     assert "Principle 9: Human Rights" in titles(app, '"human rights"')
     assert len(titles(app, '"informed consent"')) == 3  # the clause, the glossary, the comment
+
+
+@pytest.mark.parametrize("index", ["missing", "stale", "current"])
+def test_the_indexer_asks_for_a_rebuild_when_it_starts_without_a_usable_index(app, db, index):
+    make_consultation(db)
+    index_all(app)
+    search_index = app.state.search_index
+    if index == "missing":
+        shutil.rmtree(search_index.path)
+    elif index == "stale":
+        _write_index_without_pairs(search_index)
+    stop = asyncio.Event()
+    stop.set()  # only the start-up check runs
+    run_async(run_indexer(db, search_index, stop))
+    with db.session() as session:
+        queued = session.exec(select(IndexEntry).where(IndexEntry.kind == REBUILD)).all()
+    assert len(queued) == (0 if index == "current" else 1)
 
 
 def test_bad_parameters_are_harmless(client, db):

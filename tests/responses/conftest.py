@@ -58,3 +58,16 @@ def make_comment(
 def response_of(db, comment) -> Response | None:
     with db.session() as session:
         return session.exec(select(Response).where(Response.comment_id == comment.id)).first()
+
+
+# The columns of the ISO commenting template, as stakeholders send it.
+ISO_HEADER = [
+    "MB/NC (commenter or organisation)",
+    "Line number",
+    "Clause/subclause",
+    "Paragraph/figure/table",
+    "Type of comment",
+    "Comments",
+    "Proposed change",
+    "Observations of the secretariat",
+]

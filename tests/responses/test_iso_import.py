@@ -7,18 +7,7 @@ from sqlmodel import select
 
 from consult.consultations.models import Comment, Consultation
 from tests.conftest import csrf, make_consultation, make_user, sign_in
-from tests.responses.conftest import soup
-
-HEADER = [
-    "MB/NC (commenter or organisation)",
-    "Line number",
-    "Clause/subclause",
-    "Paragraph/figure/table",
-    "Type of comment",
-    "Comments",
-    "Proposed change",
-    "Observations of the secretariat",
-]
+from tests.responses.conftest import ISO_HEADER, soup
 
 
 @pytest.fixture
@@ -54,7 +43,7 @@ def test_iso_csv_is_imported(client, db, staff):
     consultation = make_consultation(db)
     sign_in(client, db, staff)
     rows = [
-        HEADER,
+        ISO_HEADER,
         ["Rede Terra", "12", "9.4", "Para 2", "te", "Consent is vague.", "Define it.", "Seen"],
         ["Ana", "", "Glossary", "", "ED", "Typo in FPIC.", "", ""],
     ]
@@ -79,7 +68,7 @@ def test_iso_xlsx_is_imported(client, db, staff):
     consultation = make_consultation(db)
     sign_in(client, db, staff)
     workbook = Workbook()
-    workbook.active.append(HEADER + ["Stakeholder category", "Country"])
+    workbook.active.append(ISO_HEADER + ["Stakeholder category", "Country"])
     workbook.active.append(
         [
             "IPAF",
@@ -107,7 +96,7 @@ def test_a_file_with_bad_rows_is_refused_whole_with_a_report(client, db, staff):
     consultation = make_consultation(db)
     sign_in(client, db, staff)
     rows = [
-        HEADER,
+        ISO_HEADER,
         ["Rede Terra", "", "9.4", "", "te", "Fine comment.", "", ""],
         ["Bad Clause Ltd", "", "42.7", "", "te", "Some comment.", "", ""],
         ["No Comment Inc", "", "9.4", "", "ge", "", "", ""],
@@ -129,7 +118,7 @@ def test_a_file_with_bad_rows_is_refused_whole_with_a_report(client, db, staff):
 def test_bad_options_and_bad_files_are_refused(client, db, staff):
     consultation = make_consultation(db)
     sign_in(client, db, staff)
-    content = as_csv([HEADER, ["A", "", "9.4", "", "te", "Fine.", "", ""]])
+    content = as_csv([ISO_HEADER, ["A", "", "9.4", "", "te", "Fine.", "", ""]])
     assert post(client, consultation, content, source="online").status_code == 422
     assert post(client, consultation, b"not a zip", "c.xlsx").status_code == 400
     assert post(client, consultation, content, "c.pdf").status_code == 400
@@ -144,7 +133,7 @@ def test_import_is_refused_to_all_but_the_secretariat(client, db, who):
         sign_in(client, db, make_user(db, email="ana@example.org"))
     answer = client.get(url(consultation), follow_redirects=False)
     assert answer.status_code == (303 if who == "anonymous" else 403)
-    content = as_csv([HEADER, ["A", "", "9.4", "", "te", "Fine.", "", ""]])
+    content = as_csv([ISO_HEADER, ["A", "", "9.4", "", "te", "Fine.", "", ""]])
     answer = client.post(
         url(consultation),
         data={"csrf_token": csrf(client), "source": "email", "publication": "named"},

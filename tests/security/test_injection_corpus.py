@@ -68,6 +68,7 @@ from tests.conftest import (
     sign_in,
     truncate_all,
 )
+from tests.responses.conftest import ISO_HEADER
 from tests.security.payloads import PAYLOADS
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -371,16 +372,6 @@ def _xlsx_bytes(rows: list[list[str]]) -> bytes:
     return buffer.getvalue()
 
 
-ISO_HEADER = [
-    "MB/NC (commenter or organisation)",
-    "Line number",
-    "Clause/subclause",
-    "Paragraph/figure/table",
-    "Type of comment",
-    "Comments",
-    "Proposed change",
-    "Observations of the secretariat",
-]
 LOG_HEADER = ["reference", "version", "disposition", "response", "referred_to", "themes"]
 LOG_HEADER += ["confidential_summary"]
 

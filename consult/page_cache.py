@@ -1,7 +1,8 @@
-"""Public pages made once and shared by every visitor who is not signed in, for a few seconds.
+"""Pages made once and shown again for a few seconds, while nothing has changed.
 
 Most requests are anonymous readers of the same few pages: a consultation's outline, its
-busiest clauses, the synopsis, a search. Making each of them costs tens of milliseconds of
+busiest clauses, the synopsis, a search. The secretariat goes back and forth between the
+response log and the comments it answers. Making such a page costs tens of milliseconds of
 queries and templates; sending a copy costs almost nothing. A copy is used only while:
 
 - nothing was written since it was made (any write committed in this process retires every
@@ -10,10 +11,13 @@ queries and templates; sending a copy costs almost nothing. A copy is used only 
   process cannot see: writes by other processes and pages that change with the clock (a
   consultation opening at noon).
 
-Signed-in people, visitors with a message waiting (a flash) and any request but GET/HEAD
-always get a page made for them. The one personal thing in an anonymous page is the CSRF
-token of its forms (the language switcher is on every page): the copy holds a placeholder,
-and each visitor's own token, masked afresh, is written into it as it is sent.
+Copies are kept per person: every visitor who is not signed in shares one, and each
+signed-in person has their own, so a copy never shows one person what another may see.
+What else a page depends on is in the key (the address, the language, page or htmx
+fragment) or is never copied: a visitor with a message waiting (a flash) and any request but
+GET/HEAD always get a page made for them. The CSRF token of a page's forms is personal even
+between visitors: the copy holds a placeholder, and each visitor's own token, masked afresh,
+is written into it as it is sent.
 """
 
 from __future__ import annotations
@@ -147,23 +151,20 @@ def _filled(request: Request, parts: list[bytes]) -> bytes:
     return b"".join(pieces)
 
 
-def shared_with_visitors(endpoint: Callable[[Request], Awaitable[Response]]):
-    """Serve this GET endpoint's page from the cache to anyone not signed in. For pages that
-    show every anonymous visitor the same thing; the address, language and whether htmx asked
-    for a fragment tell copies apart."""
+def cached_page(endpoint: Callable[[Request], Awaitable[Response]]):
+    """Serve this GET endpoint's page from the cache. For pages that show the same thing to a
+    person (or to every anonymous visitor) until the data changes; the address, the language
+    and whether htmx asked for a fragment tell copies apart. A copy is made by the endpoint
+    itself, permission checks included: a refusal or a redirect is never kept."""
 
     @functools.wraps(endpoint)
     async def cached(request: Request) -> Response:
         cache: PageCache | None = request.app.state.page_cache
         session = request.session
-        if (
-            cache is None
-            or request.method not in ("GET", "HEAD")
-            or "user_id" in session
-            or session.get("flash")
-        ):
+        if cache is None or request.method not in ("GET", "HEAD") or session.get("flash"):
             return await endpoint(request)
-        key = (str(request.url), request.state.locale, is_htmx(request))
+        person = session.get("user_id")
+        key = (str(request.url), request.state.locale, is_htmx(request), person)
         return await cache.serve(request, key, lambda: endpoint(request))
 
     return cached

@@ -9,7 +9,7 @@ from consult.consultations.models import Consultation
 from consult.drafts.models import Clause, Draft, Standard
 from consult.errors import Conflict, PermissionDenied, ValidationError
 from consult.i18n import lazy_gettext as _l
-from consult.page_cache import shared_with_visitors
+from consult.page_cache import cached_page
 from consult.web import Ctx, is_htmx, page, redirect, view
 from governance import decisions, feeds, meetings, minutes, services
 from governance.models import ATTENDANCE, MINUTES_STATES, ROLES
@@ -103,7 +103,7 @@ def _refused(ctx: Ctx, meeting, body, error: ValidationError, values: dict) -> R
     return page(ctx, "governance/meeting.html", context, status_code=422)
 
 
-@shared_with_visitors
+@cached_page
 @view
 def meeting_detail(ctx: Ctx) -> Response:
     meeting, body = _load(ctx)

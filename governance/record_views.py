@@ -10,7 +10,7 @@ from consult.accounts.views import sign_in_required
 from consult.drafts.models import Standard
 from consult.errors import PermissionDenied, ValidationError
 from consult.i18n import lazy_gettext as _l
-from consult.page_cache import shared_with_visitors
+from consult.page_cache import cached_page
 from consult.web import Ctx, page, redirect, safe_next, view
 from governance import decisions, feeds, meetings, minutes, services
 from governance.models import ACTION_STATES, DECISION_METHODS
@@ -36,7 +36,7 @@ DECISION_FIELDS = (
 ACTION_FIELDS = ("title", "owner", "due_on", "meeting")
 
 
-@shared_with_visitors
+@cached_page
 @view
 def register(ctx: Ctx) -> Response:
     query = ctx.request.query_params
@@ -60,7 +60,7 @@ def register(ctx: Ctx) -> Response:
     )
 
 
-@shared_with_visitors
+@cached_page
 @view
 def decision_detail(ctx: Ctx) -> Response:
     entry = decisions.get_decision(ctx.db, ctx.param("number"))

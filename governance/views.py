@@ -7,7 +7,7 @@ from starlette.responses import Response
 from consult.accounts.models import MEMBER_CATEGORIES, NON_MEMBER_CATEGORIES
 from consult.errors import PermissionDenied, ValidationError
 from consult.i18n import lazy_gettext as _l
-from consult.page_cache import shared_with_visitors
+from consult.page_cache import cached_page
 from consult.web import Ctx, page, redirect, view
 from governance import decisions, meetings, services
 from governance.models import ACTION_STATES, BODY_KINDS, ROLES
@@ -48,14 +48,14 @@ def values_of(ctx: Ctx, names) -> dict[str, str]:
     return {name: ctx.value(name) for name in names}
 
 
-@shared_with_visitors
+@cached_page
 @view
 def bodies(ctx: Ctx) -> Response:
     rows = [(body, services.balance(ctx.db, body)) for body in services.list_bodies(ctx.db)]
     return page(ctx, "governance/bodies.html", {"rows": rows, "kinds": BODY_KINDS})
 
 
-@shared_with_visitors
+@cached_page
 @view
 def body_detail(ctx: Ctx) -> Response:
     body = services.get_body(ctx.db, ctx.param("slug"))

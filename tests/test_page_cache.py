@@ -1,4 +1,4 @@
-"""Public pages shared between visitors who are not signed in (consult/page_cache.py).
+"""Pages made once and shown again while nothing changed (consult/page_cache.py).
 
 A write "from another process" is made with a plain engine connection, which this process's
 sessions never see: it shows whether a page came from a copy or was made afresh."""
@@ -19,7 +19,8 @@ from consult.consultations.models import Consultation
 from consult.db import data_version
 from consult.page_cache import Copy, PageCache
 from consult.web import CSRF_SLOT, _unmask
-from tests.conftest import csrf_from, make_consultation, make_user, run_async, sign_in
+from tests.conftest import csrf, csrf_from, make_consultation, make_user, run_async, sign_in
+from tests.responses.conftest import make_comment, soup
 
 
 def write_elsewhere(db, title: str) -> None:
@@ -88,14 +89,60 @@ def test_a_page_not_shared_still_gets_the_visitors_token(app, client):
     assert changed.status_code == 303
 
 
-def test_signed_in_people_always_get_a_page_of_their_own(app, client, db):
+def test_each_signed_in_person_has_copies_of_their_own(app, client, db):
     make_consultation(db, title="Round one")
-    sign_in(client, db, make_user(db))
-    with TestClient(app) as visitor:
+    ana, ben = make_user(db), make_user(db, email="ben@example.org", name="Ben Okafor")
+    sign_in(client, db, ana)
+    with TestClient(app) as ben_client, TestClient(app) as visitor:
+        sign_in(ben_client, db, ben)
+        for person in (client, ben_client):
+            person.get("/account")  # shows "You are signed in" and is done with it
+        ana_home = client.get("/").text
+        assert "Round one" in ana_home
+        assert "Ana Silva" in ana_home
         assert "Round one" in visitor.get("/").text
         write_elsewhere(db, "Renamed elsewhere")
-        assert "Renamed elsewhere" in client.get("/").text
-        assert "Round one" in visitor.get("/").text
+        assert "Round one" in client.get("/").text, "Ana's own copy"
+        assert "Round one" in visitor.get("/").text, "the visitors' copy"
+        ben_home = ben_client.get("/").text
+        assert "Renamed elsewhere" in ben_home, "neither copy is Ben's"
+        assert "Ben Okafor" in ben_home
+        assert "Ana Silva" not in ben_home
+
+
+def test_the_secretariat_sees_its_own_writes_in_a_kept_response_log(app, client, db):
+    consultation = make_consultation(db)
+    comment = make_comment(db, consultation)
+    staff = make_user(db, email="sue@example.org", name="Sue Secretary", staff=True)
+    sign_in(client, db, staff)
+    client.get("/account")  # shows "You are signed in" and is done with it
+    log = f"/consultations/{consultation.slug}/responses"
+    assert "Pending" in soup(client.get(log)).select_one(".disposition").text
+    write_elsewhere(db, "Renamed elsewhere")
+    assert "Renamed elsewhere" not in client.get(log).text, "a kept copy"
+
+    edit = f"{log}/{comment.reference}"
+    saved = client.post(
+        edit,
+        data={
+            "disposition": "noted",
+            "response_markdown": "Thank you.",
+            "csrf_token": csrf(client, edit),
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    client.get(saved.headers["location"])  # the flash is shown there, not on the log
+    page = client.get(log)
+    assert "Noted" in soup(page).select_one(".disposition").text
+    assert "Renamed elsewhere" in page.text
+
+    # A copy is one person's: a commenter asking for the same address is still refused.
+    with TestClient(app) as commenter:
+        sign_in(commenter, db, make_user(db))
+        client.get(log)
+        assert commenter.get(log).status_code == 403
+        assert CSRF_SLOT not in commenter.get(log).text
 
 
 def test_a_waiting_message_is_shown_not_a_copy(app, client, db):

@@ -17,7 +17,7 @@ from consult.drafts.services import clauses_of, list_drafts
 from consult.errors import PermissionDenied, ValidationError
 from consult.i18n import country_names
 from consult.i18n import lazy_gettext as _l
-from consult.page_cache import shared_with_visitors
+from consult.page_cache import cached_page
 from consult.ratelimit import RateLimited
 from consult.web import (
     Ctx,
@@ -58,13 +58,13 @@ def _choices() -> dict:
     return {"kinds": COMMENT_KINDS, "publication_choices": PUBLICATION_CHOICES}
 
 
-@shared_with_visitors
+@cached_page
 @view
 def home(ctx: Ctx) -> Response:
     return page(ctx, "consultations/home.html", {"groups": services.list_consultations(ctx.db)})
 
 
-@shared_with_visitors
+@cached_page
 @view
 def detail(ctx: Ctx) -> Response:
     summary = services.get_consultation(ctx.db, ctx.param("slug"))
@@ -99,7 +99,7 @@ def _clause_context(ctx: Ctx, values: dict | None = None, errors: dict | None = 
     }
 
 
-@shared_with_visitors
+@cached_page
 @view
 def clause(ctx: Ctx) -> Response:
     return page(ctx, "consultations/clause.html", _clause_context(ctx))

@@ -10,7 +10,7 @@ from consult.consultations.services import get_consultation
 from consult.errors import NotFound, ValidationError
 from consult.i18n import country_name
 from consult.i18n import lazy_gettext as _l
-from consult.page_cache import shared_with_visitors
+from consult.page_cache import cached_page
 from consult.responses import downloads, synopsis
 from consult.responses.models import DISPOSITIONS
 from consult.responses.permissions import can_publish_synopsis
@@ -58,7 +58,7 @@ def _charts(figures: dict) -> dict:
     return charts
 
 
-@shared_with_visitors
+@cached_page
 @view
 def synopsis_page(ctx: Ctx) -> Response:
     summary, published = _visible(ctx)
@@ -118,7 +118,7 @@ def _attachment(body, media_type: str, filename: str) -> Response:
     )
 
 
-@shared_with_visitors
+@cached_page
 @view
 def synopsis_csv(ctx: Ctx) -> Response:
     summary, _published, entries = _download(ctx)
@@ -129,7 +129,7 @@ def synopsis_csv(ctx: Ctx) -> Response:
     )
 
 
-@shared_with_visitors
+@cached_page
 @view
 def synopsis_xlsx(ctx: Ctx) -> Response:
     summary, _published, entries = _download(ctx)
@@ -140,7 +140,7 @@ def synopsis_xlsx(ctx: Ctx) -> Response:
     )
 
 
-@shared_with_visitors
+@cached_page
 @view
 def synopsis_markdown(ctx: Ctx) -> Response:
     summary, published, entries = _download(ctx)

@@ -10,6 +10,7 @@ from consult.consultations.models import COMMENT_KINDS
 from consult.consultations.services import get_consultation
 from consult.errors import PermissionDenied, ValidationError
 from consult.i18n import lazy_gettext as _l
+from consult.page_cache import cached_page
 from consult.responses import services
 from consult.responses.models import DISPOSITIONS, FIELD_LABELS
 from consult.responses.permissions import can_edit_response, can_view_response_log
@@ -51,6 +52,7 @@ def _base(ctx: Ctx) -> dict:
     }
 
 
+@cached_page
 @view
 def response_log(ctx: Ctx) -> Response:
     if refused := secretariat_only(ctx, can_view_response_log(ctx.user)):

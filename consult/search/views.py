@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from starlette.responses import Response
 
-from consult.page_cache import shared_with_visitors
+from consult.page_cache import cached_page
 from consult.search.index import FACETS, request_rebuild, search
 from consult.search.registry import scopes_for
 from consult.web import Ctx, page, view
@@ -14,7 +14,7 @@ from consult.web import Ctx, page, view
 MAX_QUERY = 500
 
 
-@shared_with_visitors
+@cached_page
 @view
 def search_page(ctx: Ctx) -> Response:
     params = ctx.request.query_params

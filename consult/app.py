@@ -24,7 +24,7 @@ from consult.api.routes import routes as api_routes
 from consult.consultations import search as consultations_search
 from consult.consultations.models import COMMENT_KINDS, COMMENT_SOURCES, PUBLICATION_CHOICES
 from consult.consultations.routes import routes as consultation_routes
-from consult.db import UNAVAILABLE, Database
+from consult.db import UNAVAILABLE, Database, keep_statistics
 from consult.drafts import search as drafts_search
 from consult.drafts.routes import routes as draft_routes
 from consult.mail.outbox import Outbox
@@ -170,6 +170,7 @@ def create_app(settings: Settings, *, run_worker: bool | None = None) -> Starlet
         if run_worker:
             tasks.append(asyncio.create_task(run_sender(database, make_sender(settings), stop)))
             tasks.append(asyncio.create_task(run_indexer(database, search_index, stop)))
+            tasks.append(asyncio.create_task(keep_statistics(database, stop)))
         try:
             yield
         finally:

@@ -46,7 +46,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_worker(args) -> int:
-    from consult.db import Database
+    from consult.db import Database, keep_statistics
     from consult.mail.sender import make_sender, run_sender
     from consult.search.index import SearchIndex
     from consult.search.worker import run_indexer
@@ -65,6 +65,7 @@ def cmd_worker(args) -> int:
         await asyncio.gather(
             run_sender(database, make_sender(settings), stop),
             run_indexer(database, search_index, stop),
+            keep_statistics(database, stop),
         )
 
     asyncio.run(main())
@@ -191,6 +192,7 @@ def cmd_seed_bench(args) -> int:
             print("deleting everything in the database (--force)", flush=True)
             wipe(database)
         made = seed(database, plan, args.seed)
+        database.refresh_statistics()
     finally:
         database.dispose()
     counts = made["counts"]

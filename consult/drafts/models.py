@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from consult.sqltypes import UTCDateTime, utcnow
@@ -42,7 +42,11 @@ class Draft(SQLModel, table=True):
 
 class Clause(SQLModel, table=True):
     __tablename__ = "clauses"
-    __table_args__ = (UniqueConstraint("draft_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("draft_id", "key"),
+        # The draft's clauses in order: the response log pages through comments by clause.
+        Index("ix_clauses_draft_position", "draft_id", "position"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     draft_id: int = Field(foreign_key="drafts.id", index=True)

@@ -105,34 +105,37 @@ class LogPage:
         return max(1, -(-self.total // PAGE_SIZE))
 
 
-def _filtered(consultation: Consultation, filters: LogFilters):
-    query = (
-        select(Comment, Clause, Response)
-        .join(Clause, Clause.id == Comment.clause_id)
-        .outerjoin(Response, Response.comment_id == Comment.id)
-        .where(Comment.consultation_id == consultation.id)
-    )
+def _conditions(consultation: Consultation, filters: LogFilters) -> tuple[list, bool]:
+    """The conditions these filters put on a consultation's comments, and whether they need
+    each comment's response joined."""
+    conditions: list = [Comment.consultation_id == consultation.id]
     if filters.clause:
-        query = query.where(Clause.key == filters.clause)
+        clause_id = select(Clause.id).where(
+            Clause.draft_id == consultation.draft_id, Clause.key == filters.clause
+        )
+        conditions.append(Comment.clause_id == clause_id.scalar_subquery())
     if filters.kind:
-        query = query.where(Comment.kind == filters.kind)
+        conditions.append(Comment.kind == filters.kind)
     if filters.category:
-        query = query.where(Comment.stakeholder_category == filters.category)
-    if filters.disposition == "pending":
-        query = query.where(or_(col(Response.id).is_(None), Response.disposition == "pending"))
-    elif filters.disposition:
-        query = query.where(Response.disposition == filters.disposition)
-    if filters.assignee == "none":
-        query = query.where(col(Response.assignee_id).is_(None))
-    elif as_id(filters.assignee):
-        query = query.where(Response.assignee_id == as_id(filters.assignee))
-    if as_id(filters.group):
-        query = query.where(Response.group_id == as_id(filters.group))
+        conditions.append(Comment.stakeholder_category == filters.category)
     if as_id(filters.theme):
         themed = select(CommentTheme.comment_id).where(
             CommentTheme.theme_id == as_id(filters.theme)
         )
-        query = query.where(col(Comment.id).in_(themed))
+        conditions.append(col(Comment.id).in_(themed))
+    response_conditions = []
+    if filters.disposition == "pending":
+        response_conditions.append(
+            or_(col(Response.id).is_(None), Response.disposition == "pending")
+        )
+    elif filters.disposition:
+        response_conditions.append(Response.disposition == filters.disposition)
+    if filters.assignee == "none":
+        response_conditions.append(col(Response.assignee_id).is_(None))
+    elif as_id(filters.assignee):
+        response_conditions.append(Response.assignee_id == as_id(filters.assignee))
+    if as_id(filters.group):
+        response_conditions.append(Response.group_id == as_id(filters.group))
     if filters.q:
         # "50%" and "a_b" are text to find, not LIKE wildcards.
         escaped = filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -145,16 +148,29 @@ def _filtered(consultation: Consultation, filters: LogFilters):
             Comment.author_organisation,
             func.coalesce(Response.response_markdown, ""),
         ]
-        query = query.where(or_(*(func.lower(t).like(pattern, escape="\\") for t in texts)))
-    return query
+        response_conditions.append(or_(*(func.lower(t).like(pattern, escape="\\") for t in texts)))
+    return conditions + response_conditions, bool(response_conditions)
 
 
 def response_log(session: Session, consultation: Consultation, filters: LogFilters) -> LogPage:
-    """One page of the log: one count query, one page query, one query for its themes."""
-    query = _filtered(consultation, filters)
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    """One page of the log: one count query, one page query, one query for its themes.
+
+    The count joins responses only when a filter needs them, and the page query names the
+    draft of the clauses, so that in clause order the database walks the draft's clauses by
+    position and stops after a page of comments rather than sorting them all."""
+    conditions, needs_response = _conditions(consultation, filters)
+    counted = select(func.count(Comment.id))
+    if needs_response:
+        counted = counted.outerjoin(Response, Response.comment_id == Comment.id)
+    total = session.exec(counted.where(*conditions)).one()
     page_query = (
-        query.order_by(*SORTS[filters.sort]).limit(PAGE_SIZE).offset((filters.page - 1) * PAGE_SIZE)
+        select(Comment, Clause, Response)
+        .join(Clause, Clause.id == Comment.clause_id)
+        .outerjoin(Response, Response.comment_id == Comment.id)
+        .where(Clause.draft_id == consultation.draft_id, *conditions)
+        .order_by(*SORTS[filters.sort])
+        .limit(PAGE_SIZE)
+        .offset((filters.page - 1) * PAGE_SIZE)
     )
     rows = [LogRow(c, cl, r) for c, cl, r in session.exec(page_query)]
     themes = themes_of(session, [row.comment.id for row in rows])
@@ -194,9 +210,11 @@ def log_row(session: Session, consultation: Consultation, reference: str) -> Log
 
 def filter_choices(session: Session, consultation: Consultation) -> dict[str, Any]:
     return {
+        # Keys and headings only: a draft's 300 clauses with their text cost more to load
+        # than the rest of the log.
         "clauses": list(
             session.exec(
-                select(Clause)
+                select(Clause.key, Clause.heading)
                 .where(Clause.draft_id == consultation.draft_id)
                 .order_by(Clause.position)
             )

@@ -185,6 +185,7 @@ class Targets:
     open_keys: list[str]
     staff_token: str
     tokens: list[str]
+    references: list[str]
 
 
 def prepare_targets(url: str, folder: Path, sessions: int) -> Targets:
@@ -223,6 +224,12 @@ def prepare_targets(url: str, folder: Path, sessions: int) -> Targets:
             .order_by(Clause.position)
             .limit(20)
         ).all()
+        references = session.exec(
+            select(Comment.reference)
+            .where(Comment.consultation_id == closed.id)
+            .order_by(Comment.id)
+            .limit(64)
+        ).all()
         emails = session.exec(
             select(User.email)
             .where(~col(User.is_secretariat), col(User.profile_completed_at).is_not(None))
@@ -241,7 +248,15 @@ def prepare_targets(url: str, folder: Path, sessions: int) -> Targets:
             )
     database.dispose()
     staff = tokens.pop("secretariat@example.org")
-    return Targets(closed.slug, busiest, opened.slug, list(keys), staff, list(tokens.values()))
+    return Targets(
+        closed.slug,
+        busiest,
+        opened.slug,
+        list(keys),
+        staff,
+        list(tokens.values()),
+        list(references),
+    )
 
 
 # --- signing in ---------------------------------------------------------------------------------
@@ -325,7 +340,34 @@ def endpoints(targets: Targets, staff: tuple[str, str], sessions: list) -> list[
         # Anonymous readers of the clauses being commented on while comments arrive: every
         # comment retires the shared copies of public pages (consult/page_cache.py).
         Endpoint("9 reads : 1 comment", mixed(targets, comments), reads=False),
+        # The secretariat at work: a response saved in place after every few views of the
+        # log, each save retiring the kept copies of the log.
+        Endpoint("log 4 views : 1 save", answering(targets, staff), reads=False),
     ]
+
+
+def answering(targets: Targets, staff: tuple[str, str]) -> list[Request]:
+    cookie, csrf = staff
+    log = Request("GET", f"/consultations/{targets.slug}/responses", {"Cookie": cookie})
+    requests = []
+    for number, reference in enumerate(targets.references):
+        form = {
+            "csrf_token": csrf,
+            "disposition": "noted",
+            "response_markdown": f"Noted for the guidance (load test {number}).",
+        }
+        save = Request(
+            "POST",
+            f"/consultations/{targets.slug}/responses/{quote(reference)}",
+            {
+                "Cookie": cookie,
+                "Content-Type": "application/x-www-form-urlencoded",
+                "HX-Request": "true",
+            },
+            urlencode(form),
+        )
+        requests += [log] * 4 + [save]
+    return requests
 
 
 def mixed(targets: Targets, comments: list[Request]) -> list[Request]:

@@ -308,7 +308,7 @@ def apply_changes(
     comment's response (or knows it has none) passes it with `lookup=False`; a bulk caller
     passes `flush=False` and flushes once at the end."""
     if response is None and lookup:
-        response = session.exec(select(Response).where(Response.comment_id == comment.id)).first()
+        response = _locked_response(session, comment)
     if response is None:
         response = Response(comment_id=comment.id, consultation_id=comment.consultation_id)
         response.version = 0
@@ -342,6 +342,19 @@ def apply_changes(
     if flush:
         session.flush()
     return response
+
+
+def _locked_response(session: Session, comment: Comment) -> Response | None:
+    """The comment's response as committed now, with the comment locked until this
+    transaction ends: two people saving one response at once then take turns, and the second
+    sees the first's save (its history, its version) instead of overwriting it or failing on
+    the response both would create. SQLite has no row locks; its writers take turns anyway."""
+    session.exec(select(Comment.id).where(Comment.id == comment.id).with_for_update()).one()
+    return session.exec(
+        select(Response)
+        .where(Response.comment_id == comment.id)
+        .execution_options(populate_existing=True)
+    ).first()
 
 
 def _change_themes(session, comment, response, names, user, now, via) -> bool:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,6 +41,9 @@ def as_id(text: str | int) -> int | None:
 # What either driver or the pool raises when the database cannot be reached or is locked out:
 # the request is answered 503 and the transaction never committed, so nothing half-done stays.
 UNAVAILABLE = (exc.OperationalError, exc.InterfaceError, exc.TimeoutError)
+
+
+WRITER_WAIT_SECONDS = 30
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -153,6 +157,11 @@ class Database:
                 event.listen(orm.Session, name, listener)
         self.settings = settings
         self.engine = make_engine(settings)
+        # SQLite has one writer at a time. Left to SQLite, waiting writers poll the lock,
+        # sleeping up to 100 ms between tries, and a newcomer often takes it first: under 16
+        # concurrent comments some waited seconds. Writers in this process queue here
+        # instead, woken as soon as the one before them commits. (PostgreSQL locks rows.)
+        self._sqlite_writer = threading.RLock() if settings.is_sqlite else None
 
     @contextmanager
     def session(self, write: bool = False) -> Iterator[Session]:
@@ -161,14 +170,28 @@ class Database:
         Pass `write=True` when the block will write: on SQLite it then holds the write lock
         from its first statement.
         """
-        bind = self.engine.execution_options(consult_write=True) if write else self.engine
-        with Session(bind, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        with self._turn_to_write(write):
+            bind = self.engine.execution_options(consult_write=True) if write else self.engine
+            with Session(bind, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+
+    @contextmanager
+    def _turn_to_write(self, write: bool) -> Iterator[None]:
+        if not write or self._sqlite_writer is None:
+            yield
+            return
+        # As long as SQLite's own busy_timeout: past it, the request is answered 503.
+        if not self._sqlite_writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise exc.TimeoutError("no turn to write to the database within 30 s")
+        try:
+            yield
+        finally:
+            self._sqlite_writer.release()
 
     def refresh_statistics(self) -> None:
         """Gather SQLite's table statistics (PostgreSQL's autovacuum keeps its own).

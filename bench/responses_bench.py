@@ -80,11 +80,14 @@ def main() -> None:
             database_url=f"sqlite:///{folder}/bench.db",
             secret_key=secrets.token_hex(16),
             embedded_worker=False,
+            # Every view made afresh: this measures making the pages, not keeping copies.
+            page_cache_seconds=0,
         )
         migrate(settings)
         app = create_app(settings, run_worker=False)
         database = app.state.db
         build_corpus(database, args.comments, 300, random.Random(7))
+        database.refresh_statistics()  # as the worker does
         with database.session() as session:
             slug = session.exec(select(Consultation.slug)).one()
             texts = [(c.id, c.body) for c in session.exec(select(Comment))]

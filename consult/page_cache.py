@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from consult.db import data_version
-from consult.web import CSRF_SLOT, csrf_token, is_htmx
+from consult.web import CSRF_SLOT, WROTE_AT, csrf_token, is_htmx
 
 _SLOT = CSRF_SLOT.encode()
 _NOT_COPIED = {"content-length", "set-cookie"}
@@ -44,7 +44,8 @@ class Copy:
     parts: list[bytes]  # the body, split where each CSRF token goes
     headers: dict[str, str]
     version: int
-    made: float
+    made: float  # time.monotonic() when it was made, for its age
+    started: float  # time.time() when making it began, for `not_before`
 
     @property
     def size(self) -> int:
@@ -63,11 +64,16 @@ class PageCache:
         # One request makes a missing page; the others asking for it meanwhile wait for it.
         self._making: dict[tuple, asyncio.Future] = {}
 
-    def get(self, key: tuple) -> Copy | None:
+    def get(self, key: tuple, not_before: float = 0.0) -> Copy | None:
+        """The copy, if it is still current and was begun after `not_before`."""
         copy = self._copies.get(key)
         if copy is None:
             return None
-        if copy.version != data_version() or time.monotonic() - copy.made > self.seconds:
+        if (
+            copy.version != data_version()
+            or time.monotonic() - copy.made > self.seconds
+            or copy.started < not_before
+        ):
             self._drop(key)
             return None
         self._copies.move_to_end(key)
@@ -89,15 +95,20 @@ class PageCache:
             self._bytes -= copy.size
 
     async def serve(
-        self, request: Request, key: tuple, make: Callable[[], Awaitable[Response]]
+        self,
+        request: Request,
+        key: tuple,
+        make: Callable[[], Awaitable[Response]],
+        not_before: float = 0.0,
     ) -> Response:
-        copy = self.get(key)
+        copy = self.get(key, not_before)
         while copy is None:
             making = self._making.get(key)
             if making is None:
                 return await self._make(request, key, make)
             copy = await asyncio.shield(making)
-            if copy is None:  # that page was not one to share: make this one too
+            # Not a page to keep, or begun too early for this request: make one for it.
+            if copy is None or copy.started < not_before:
                 return await make()
         return _send(request, copy)
 
@@ -105,13 +116,14 @@ class PageCache:
         future = self._making[key] = asyncio.get_running_loop().create_future()
         copy = None
         try:
-            version = data_version()  # before reading: a write meanwhile retires this copy
+            # Taken before reading: a write meanwhile retires this copy.
+            version, started = data_version(), time.time()
             request.state.csrf_slot = True
             try:
                 response = await make()
             finally:
                 request.state.csrf_slot = False
-            copy = _copy_of(response, version)
+            copy = _copy_of(response, version, started)
             if copy is None:
                 return _with_tokens(request, response)
             self.put(key, copy)
@@ -121,14 +133,14 @@ class PageCache:
             future.set_result(copy)
 
 
-def _copy_of(response: Response, version: int) -> Copy | None:
+def _copy_of(response: Response, version: int, started: float) -> Copy | None:
     body = getattr(response, "body", None)  # a streamed response has none
     if response.status_code != 200 or not isinstance(body, bytes):
         return None
     if "set-cookie" in response.headers:
         return None
     headers = {k: v for k, v in response.headers.items() if k not in _NOT_COPIED}
-    return Copy(body.split(_SLOT), headers, version, time.monotonic())
+    return Copy(body.split(_SLOT), headers, version, time.monotonic(), started)
 
 
 def _send(request: Request, copy: Copy) -> Response:
@@ -165,6 +177,10 @@ def cached_page(endpoint: Callable[[Request], Awaitable[Response]]):
             return await endpoint(request)
         person = session.get("user_id")
         key = (str(request.url), request.state.locale, is_htmx(request), person)
-        return await cache.serve(request, key, lambda: endpoint(request))
+        # A person's own last write, which another web process may have committed: no copy
+        # begun before it is theirs to see.
+        wrote_at = session.get(WROTE_AT)
+        not_before = wrote_at if isinstance(wrote_at, float) else 0.0
+        return await cache.serve(request, key, lambda: endpoint(request), not_before)
 
     return cached

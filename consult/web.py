@@ -12,6 +12,7 @@ import binascii
 import functools
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -46,6 +47,9 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 # Unguessable, so no one can write it into a comment to have it replaced by a token.
 CSRF_SLOT = "csrf-slot-" + secrets.token_hex(16)
+# When a signed-in person's last form was accepted (time.time()), kept in their session:
+# consult.page_cache shows them no copy begun before it, whichever process made it.
+WROTE_AT = "wrote_at"
 MAX_FORM_BYTES = 1024 * 1024
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 UNAVAILABLE_RETRY_SECONDS = 30
@@ -125,10 +129,13 @@ def view(func: Callable[[Ctx], Response] | None = None, *, upload: bool = False)
                 if not _csrf_ok(request, form):
                     return _resend(request, form, 403, _CSRF_EXPIRED)
                 try:
-                    return await run_in_threadpool(_run, func, request, form)
+                    response = await run_in_threadpool(_run, func, request, form)
                 except UNAVAILABLE:
                     log.warning("database unavailable for POST %s", request.url.path, exc_info=True)
                     return _resend(request, form, 503, _DATABASE_UNAVAILABLE)
+                if response.status_code < 400 and "user_id" in request.session:
+                    request.session[WROTE_AT] = time.time()
+                return response
             finally:
                 await form.close()  # uploaded files are spooled to disk
 

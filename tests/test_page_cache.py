@@ -6,6 +6,8 @@ sessions never see: it shows whether a page came from a copy or was made afresh.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import time
 from dataclasses import replace
 
@@ -18,7 +20,7 @@ from consult.app import create_app
 from consult.consultations.models import Consultation
 from consult.db import data_version
 from consult.page_cache import Copy, PageCache
-from consult.web import CSRF_SLOT, _unmask
+from consult.web import CSRF_SLOT, WROTE_AT, _unmask
 from tests.conftest import csrf, csrf_from, make_consultation, make_user, run_async, sign_in
 from tests.responses.conftest import make_comment, soup
 
@@ -196,12 +198,42 @@ def test_concurrent_visitors_wait_for_one_page_to_be_made(app, db):
 def test_the_cache_keeps_to_its_budget(sizes, kept):
     cache = PageCache(seconds=60, max_bytes=100)
     for number, size in enumerate(sizes):
-        cache.put(("page", number), Copy([b"x" * size], {}, data_version(), time.monotonic()))
+        cache.put(
+            ("page", number), Copy([b"x" * size], {}, data_version(), time.monotonic(), time.time())
+        )
     assert [n for n in range(len(sizes)) if cache.get(("page", n))] == kept
 
 
 def test_a_copy_made_before_a_write_is_never_kept():
     cache = PageCache(seconds=60)
-    stale = Copy([b"page"], {}, data_version() - 1, time.monotonic())
+    stale = Copy([b"page"], {}, data_version() - 1, time.monotonic(), time.time())
     cache.put(("page",), stale)
     assert cache.get(("page",)) is None
+
+
+def test_no_copy_begun_before_a_persons_own_last_write_is_shown_to_them():
+    # Their write may have been committed by another web process, unseen by this one's count.
+    cache = PageCache(seconds=60)
+    begun = time.time()
+    cache.put(("page",), Copy([b"page"], {}, data_version(), time.monotonic(), begun))
+    assert cache.get(("page",), not_before=begun - 1) is not None
+    assert cache.get(("page",), not_before=begun + 1) is None
+
+
+def session_of(client) -> dict:
+    """The signed session cookie's content (Starlette: base64 JSON, a timestamp, a MAC)."""
+    value = client.cookies["consult_session"]
+    return json.loads(base64.b64decode(value.split(".")[0]))
+
+
+def test_an_accepted_form_marks_when_its_author_last_wrote(app, client, db):
+    sign_in(client, db, make_user(db))
+    page = client.get("/account")
+    before = time.time()
+    client.post("/language", data={"csrf_token": csrf_from(page.text), "language": "fr"})
+    wrote_at = session_of(client)[WROTE_AT]
+    assert before <= wrote_at <= time.time()
+
+    refused = client.post("/language", data={"csrf_token": "forged", "language": "en"})
+    assert refused.status_code == 403
+    assert session_of(client)[WROTE_AT] == wrote_at, "a refused form wrote nothing"

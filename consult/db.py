@@ -187,7 +187,7 @@ class Database:
             return
         # As long as SQLite's own busy_timeout: past it, the request is answered 503.
         if not self._sqlite_writer.acquire(timeout=WRITER_WAIT_SECONDS):
-            raise exc.TimeoutError("no turn to write to the database within 30 s")
+            raise exc.TimeoutError(f"no turn to write within {WRITER_WAIT_SECONDS} s")
         try:
             yield
         finally:

@@ -6,31 +6,26 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 import httpx2
 from sqlmodel import select
 
-from consult.app import create_app
 from consult.consultations.models import Comment
 from consult.mail.models import OutboxMessage
-from tests.conftest import csrf_from, make_consultation, make_user, serving, sign_in
+from tests.conftest import csrf_from, make_consultation, make_user, sign_in
+from tests.faults.conftest import live_client
 
 COMMENTERS = 200
 
 
-def test_200_concurrent_comments_are_each_stored_once(settings, live_socket):
-    port = live_socket.getsockname()[1]
-    # Rate limits would stop 200 comments from one loopback address; that is not under test.
-    live = replace(settings, base_url=f"http://127.0.0.1:{port}", rate_limits=False)
-    app = create_app(live, run_worker=False)
+def test_200_concurrent_comments_are_each_stored_once(live_app):
+    app, base = live_app
     database = app.state.db
     consultation = make_consultation(database)
     url = f"/consultations/{consultation.slug}/clauses/9.4/comment"
     clients: list[httpx2.Client] = []
     try:
-        with serving(app, live_socket, live.base_url) as base:
-            answers = _comment_all_at_once(clients, base, url, database)
+        answers = _comment_all_at_once(clients, base, url, database)
     finally:
         for client in clients:
             client.close()
@@ -53,16 +48,12 @@ def test_200_concurrent_comments_are_each_stored_once(settings, live_socket):
         f"PS-V4D1-R1-{n:06d}" for n in range(1, COMMENTERS + 1)
     ]
     assert len(mails) == COMMENTERS
-    database.dispose()
 
 
 def _comment_all_at_once(clients: list, base: str, url: str, database) -> list[tuple]:
     """Sign in every commenter one by one, then send all the comments at once."""
-    # No keep-alive: an idle connection the server closes while a client reuses it would fail
-    # the request on the client's side, which is not what this test is about.
-    no_keep_alive = httpx2.Limits(max_keepalive_connections=0)
     for n in range(COMMENTERS):
-        client = httpx2.Client(base_url=base, timeout=60, limits=no_keep_alive)
+        client = live_client(base)
         clients.append(client)
         sign_in(client, database, make_user(database, email=f"person{n}@example.org"))
     tokens = [csrf_from(client.get(url).text) for client in clients]

@@ -5,50 +5,43 @@ history in turn, and the response ends as one of them, its version counting ever
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
-import httpx2
 from sqlmodel import select
 
-from consult.app import create_app
 from consult.responses.models import Response, ResponseHistory
-from tests.conftest import csrf_from, make_consultation, make_user, serving, sign_in
+from tests.conftest import csrf_from, make_consultation, make_user, sign_in
+from tests.faults.conftest import live_client
 from tests.responses.conftest import make_comment
 
 SAVES = 24
 
 
-def test_concurrent_saves_of_one_response_queue_and_are_all_kept(settings, live_socket):
-    port = live_socket.getsockname()[1]
-    live = replace(settings, base_url=f"http://127.0.0.1:{port}", rate_limits=False)
-    app = create_app(live, run_worker=False)
+def test_concurrent_saves_of_one_response_queue_and_are_all_kept(live_app):
+    app, base = live_app
     database = app.state.db
     consultation = make_consultation(database)
     comment = make_comment(database, consultation)
     url = f"/consultations/{consultation.slug}/responses/{comment.reference}"
-    no_keep_alive = httpx2.Limits(max_keepalive_connections=0)
-    clients = []
+    clients = [live_client(base) for _ in range(4)]
     try:
-        with serving(app, live_socket, live.base_url) as base:
-            for n in range(4):
-                client = httpx2.Client(base_url=base, timeout=60, limits=no_keep_alive)
-                clients.append(client)
-                staff = make_user(database, email=f"staff{n}@example.org", staff=True)
-                sign_in(client, database, staff)
-            tokens = [csrf_from(client.get(url).text) for client in clients]
+        for n, client in enumerate(clients):
+            sign_in(
+                client, database, make_user(database, email=f"staff{n}@example.org", staff=True)
+            )
+        tokens = [csrf_from(client.get(url).text) for client in clients]
 
-            def save(n: int) -> tuple[int, int, str]:
-                client, token = clients[n % len(clients)], tokens[n % len(clients)]
-                data = {
-                    "csrf_token": token,
-                    "disposition": "noted",
-                    "response_markdown": f"Answer number {n}",
-                }
-                answer = client.post(url, data=data, headers={"HX-Request": "true"})
-                return n, answer.status_code, answer.text
+        def save(n: int) -> tuple[int, int, str]:
+            client, token = clients[n % len(clients)], tokens[n % len(clients)]
+            data = {
+                "csrf_token": token,
+                "disposition": "noted",
+                "response_markdown": f"Answer number {n}",
+            }
+            answer = client.post(url, data=data, headers={"HX-Request": "true"})
+            return n, answer.status_code, answer.text
 
-            with ThreadPoolExecutor(max_workers=SAVES) as pool:
-                answers = list(pool.map(save, range(SAVES)))
+        with ThreadPoolExecutor(max_workers=SAVES) as pool:
+            answers = list(pool.map(save, range(SAVES)))
     finally:
         for client in clients:
             client.close()
@@ -69,4 +62,3 @@ def test_concurrent_saves_of_one_response_queue_and_are_all_kept(settings, live_
     assert sorted(texts) == sorted(f"Answer number {n}" for n in range(SAVES))
     assert response.response_markdown == texts[-1]
     assert response.version == SAVES
-    database.dispose()

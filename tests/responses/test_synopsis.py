@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 from consult.responses.models import Synopsis
 from consult.responses.services import apply_changes
 from tests.conftest import csrf, make_consultation, make_draft, make_user, outbox, sign_in
-from tests.responses.conftest import make_comment, soup
+from tests.responses.conftest import ISO_HEADER, make_comment, soup
 
 NAMED = "Consent must be sought through the community's own institutions."
 UNATTRIBUTED = "Le texte devrait préciser que le consentement peut être refusé."
@@ -184,17 +184,8 @@ def test_csv_download_honours_publication_choices(client, db, closed, staff):
     text = answer.content.decode("utf-8-sig")
     _check_public_rows(text)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][:9] == [
-        "ID",
-        "Commenter or organisation",
-        "Line number",
-        "Clause/subclause",
-        "Paragraph/figure/table",
-        "Type of comment",
-        "Comments",
-        "Proposed change",
-        "Observations of the secretariat",
-    ]
+    # The ISO commenting template's columns, after an ID.
+    assert rows[0][:9] == ["ID", "Commenter or organisation", *ISO_HEADER[1:]]
     assert rows[0][9] == "Disposition" and rows[0][11] == "Stakeholder category"
     by_text = {row[6]: row for row in rows[1:]}
     assert by_text[NAMED][1] == "Amara Lopes, CIR"
